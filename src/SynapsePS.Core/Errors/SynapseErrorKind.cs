@@ -1,0 +1,40 @@
+namespace SynapsePS;
+
+/// <summary>
+/// Every way an upload can fail. The member names are the stable ErrorIds that the cmdlets put on their
+/// ErrorRecords (docs/error-ids.md), so renaming a member is a breaking change.
+/// </summary>
+public enum SynapseErrorKind
+{
+    // Local, before any request.
+    PathNotFound,
+    NotAFile,
+    EmptyFile,
+    FileUnreadable,
+    FileChangedDuringUpload,
+    InvalidConnection,
+    ConnectionNotConfigured,
+    UnsupportedProvider,
+    HashAlgorithmUnavailable,
+
+    // Answers of the server.
+    ServerRejectedRequest,   // 400 other than the cases below
+    ChecksumMismatch,        // 400 "checksum does not match"
+    OffsetMismatch,          // 400 "Offsets do not match" that resync could not settle
+    AuthenticationFailed,    // 401
+    AccessDenied,            // 403
+    UploadNotFound,          // 404
+    UploadExpired,           // 410
+    FileTooLarge,            // 413
+    ServerThrottled,         // 429, after the retries ran out
+    ServerError,             // 5xx, after the retries ran out
+    InsufficientStorage,     // 507
+    UnexpectedResponse,      // a reply that breaks the protocol (bad JSON, offset out of range)
+
+    // Transport.
+    ConnectionFailed,
+    RequestTimedOut,
+
+    // The caller stopped the command (Ctrl+C); the journal stays, so a rerun resumes.
+    OperationStopped,
+}

@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Polly;
+using SynapsePS.Http;
+using SynapsePS.Resilience;
+using SynapsePS.Upload;
+
+namespace SynapsePS.Protocol;
+
+/// <summary>
+/// The three requests of the drf-chunked-upload protocol (PUT a chunk, GET the record, POST the MD5), each sent
+/// through the retry pipeline with an inactivity watchdog, each answer turned into a record or a typed error.
+/// </summary>
+internal sealed class ChunkedUploadProtocol
+{
+    private const int MaxBodyBytes = 1024 * 1024;
+
+    private readonly SynapseConnection _connection;
+    private readonly UploadOptions _options;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly HttpClient _http = SharedHttpClient.Instance;
+
+    public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline)
+    {
+        _connection = connection;
+        _options = options;
+        _pipeline = pipeline;
+    }
+
+    /// <summary>PUT one chunk: to chunked_upload/ for the first, to the upload's url after that.</summary>
+    public Task<UploadRecord> PutChunkAsync(Uri? uploadUrl, LocalFile file, FileDigest digest, long start, int length,
+        UploadStats stats, Action<int> onBlockSent, CancellationToken ct)
+    {
+        var url = uploadUrl ?? _connection.ChunkedUploadUrl;
+        var range = $"bytes {start.ToString(CultureInfo.InvariantCulture)}-{(start + length - 1).ToString(CultureInfo.InvariantCulture)}/{file.Length.ToString(CultureInfo.InvariantCulture)}";
+        return SendAsync($"PUT {url.AbsolutePath} ({range})", url, stats, ct, watchdog =>
+        {
+            var body = new ChunkBody(file, digest, start, length, n => { stats.AddBytesSent(n); watchdog.Kick(); onBlockSent(n); }, watchdog.Token);
+            var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = body };
+            request.Headers.TryAddWithoutValidation("Content-Range", range);
+            return (request, body);
+        });
+    }
+
+    public Task<UploadRecord> GetRecordAsync(Uri uploadUrl, UploadStats stats, CancellationToken ct) =>
+        SendAsync($"GET {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Get, uploadUrl), null));
+
+    public Task<UploadRecord> CompleteAsync(Uri uploadUrl, string md5, UploadStats stats, CancellationToken ct) =>
+        SendAsync($"POST {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Post, uploadUrl)
+        {
+            Content = new FormUrlEncodedContent(new[] { new KeyValuePair<string, string>("md5", md5) }),
+        }, null));
+
+    private async Task<UploadRecord> SendAsync(string what, Uri url, UploadStats stats, CancellationToken ct,
+        Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build)
+    {
+        var context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(RetryPolicy.ScopeKey, new RequestScope(stats, what, _options.MaxRetries + 1));
+        try
+        {
+            return await _pipeline.ExecuteAsync(
+                static (ctx, state) => new ValueTask<UploadRecord>(state.self.AttemptAsync(state.url, state.build, ctx.CancellationToken)),
+                context, (self: this, url, build)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async Task<UploadRecord> AttemptAsync(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build, CancellationToken ct)
+    {
+        using var watchdog = new InactivityWatchdog(_options.Timeout, ct);
+        var (request, body) = build(watchdog);
+        try
+        {
+            AddAuthHeaders(request.Headers);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested && IsTransport(ex))
+            {
+                throw TransportError(ex, watchdog.Token.IsCancellationRequested, url);
+            }
+
+            using (response)
+            {
+                string text;
+                try
+                {
+                    text = await ReadBodyAsync(response, watchdog).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested && IsTransport(ex))
+                {
+                    throw TransportError(ex, watchdog.Token.IsCancellationRequested, url);
+                }
+
+                var status = (int)response.StatusCode;
+                if (status is >= 200 and < 300) return UploadRecord.Parse(text, url);
+                throw ErrorFor(response, status, text);
+            }
+        }
+        finally
+        {
+            request.Dispose();
+            // A body still being written (the server answered early) must stop touching the file and the
+            // MD5 before the next attempt starts.
+            if (body is not null) await body.Settled.ConfigureAwait(false);
+        }
+    }
+
+    private void AddAuthHeaders(HttpRequestHeaders headers)
+    {
+        headers.TryAddWithoutValidation("Synapse-Access-Token", "Token " + _connection.AccessToken);
+        if (_connection.AuthorizationToken is { } auth) headers.TryAddWithoutValidation("Authorization", "Token " + auth);
+        if (_connection.Tenant is { } tenant) headers.TryAddWithoutValidation("Synapse-Tenant", "Token " + tenant);
+    }
+
+    private static async Task<string> ReadBodyAsync(HttpResponseMessage response, InactivityWatchdog watchdog)
+    {
+        // Replies are small JSON records; keep at most a bounded amount so a misbehaving proxy can't flood memory.
+        using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        using var kept = new MemoryStream();
+        var buffer = new byte[16 * 1024];
+        int n;
+        while ((n = await stream.ReadAsync(buffer, 0, buffer.Length, watchdog.Token).ConfigureAwait(false)) > 0)
+        {
+            watchdog.Kick();
+            if (kept.Length < MaxBodyBytes) kept.Write(buffer, 0, n);
+        }
+        return Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length);
+    }
+
+    private static SynapseClientException ErrorFor(HttpResponseMessage response, int status, string body)
+    {
+        var (detail, expectedOffset) = UploadRecord.ParseError(body);
+        var kind = SynapseClientException.KindForStatus(status, detail);
+        var transient = SynapseClientException.IsTransientStatus(status);
+        var reason = string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase;
+        var location = status is >= 300 and < 400 && response.Headers.Location is { } loc ? $" (redirected to {loc}; use that as the base URL)" : "";
+        var message = $"The server answered {status}{reason} to {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}{location}"
+                      + (detail is null ? "." : $": {detail}");
+        return new SynapseClientException(kind, message, status, detail, UploadRecord.Truncate(body))
+        {
+            IsTransient = transient,
+            RetryAfter = RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter),
+            ExpectedOffset = expectedOffset,
+        };
+    }
+
+    private static bool IsTransport(Exception ex) =>
+        ex is HttpRequestException or IOException or OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException;
+
+    private SynapseClientException TransportError(Exception ex, bool timedOut, Uri url)
+    {
+        if (timedOut)
+        {
+            return new SynapseClientException(SynapseErrorKind.RequestTimedOut,
+                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex)
+            { IsTransient = true };
+        }
+        var root = ex;
+        while (root.InnerException is not null) root = root.InnerException;
+        return new SynapseClientException(SynapseErrorKind.ConnectionFailed,
+            $"The connection to {url.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", inner: ex)
+        { IsTransient = true };
+    }
+}

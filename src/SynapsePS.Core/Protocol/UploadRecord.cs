@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.Text.Json;
+
+namespace SynapsePS.Protocol;
+
+/// <summary>The server's record of a chunked upload, as drf-chunked-upload serializes it.</summary>
+internal sealed class UploadRecord
+{
+    private UploadRecord(string id, Uri url, long offset, string? status, bool isComplete, IReadOnlyDictionary<string, object?> fields)
+    {
+        Id = id;
+        Url = url;
+        Offset = offset;
+        Status = status;
+        IsComplete = isComplete;
+        Fields = fields;
+    }
+
+    public string Id { get; }
+    public Uri Url { get; }
+    public long Offset { get; }
+    public string? Status { get; }
+    public bool IsComplete { get; }
+    public IReadOnlyDictionary<string, object?> Fields { get; }
+
+    public static UploadRecord Parse(string json, Uri requestUrl)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw Bad("the reply is not a JSON object", json);
+
+            var fields = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var p in root.EnumerateObject()) fields[p.Name] = ToClr(p.Value);
+
+            var id = fields.TryGetValue("id", out var i) && i is not null ? Convert.ToString(i, System.Globalization.CultureInfo.InvariantCulture)! : null;
+            if (string.IsNullOrEmpty(id)) throw Bad("the reply has no 'id'", json);
+
+            if (!root.TryGetProperty("offset", out var off) || off.ValueKind != JsonValueKind.Number || !off.TryGetInt64(out var offset) || offset < 0)
+                throw Bad("the reply has no valid 'offset'", json);
+
+            // 'url' is absolute on Synapse; a relative one is taken against the request, as a browser would.
+            Uri url;
+            if (root.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String && Uri.TryCreate(requestUrl, u.GetString(), out var parsed))
+                url = parsed;
+            else
+                url = new Uri(requestUrl, $"{id}/");
+
+            string? status = fields.TryGetValue("status", out var s) ? Convert.ToString(s, System.Globalization.CultureInfo.InvariantCulture) : null;
+            var completed = fields.TryGetValue("completed_at", out var c) && c is not null;
+            // drf-chunked-upload's COMPLETE is 2; servers that render the choice say "complete".
+            var isComplete = completed || status is "2" || string.Equals(status, "complete", StringComparison.OrdinalIgnoreCase)
+                             || string.Equals(status, "completed", StringComparison.OrdinalIgnoreCase);
+            return new UploadRecord(id!, url, offset, status, isComplete, fields);
+        }
+        catch (JsonException ex)
+        {
+            throw new SynapseClientException(SynapseErrorKind.UnexpectedResponse,
+                $"The server's reply is not valid JSON: {ex.Message}", responseBody: Truncate(json), inner: ex);
+        }
+    }
+
+    /// <summary>Reads <c>detail</c> and <c>expected_offset</c> from an error body, tolerating non-JSON bodies.</summary>
+    public static (string? Detail, long? ExpectedOffset) ParseError(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body)) return (null, null);
+        try
+        {
+            using var doc = JsonDocument.Parse(body!);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return (null, null);
+            string? detail = null;
+            if (root.TryGetProperty("detail", out var d))
+                detail = d.ValueKind == JsonValueKind.String ? d.GetString() : d.GetRawText();
+            long? expected = null;
+            if (root.TryGetProperty("expected_offset", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var eo))
+                expected = eo;
+            return (detail, expected);
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+    }
+
+    internal static string Truncate(string? s, int max = 4096) =>
+        s is null ? "" : s.Length <= max ? s : s.Substring(0, max) + "…";
+
+    private static SynapseClientException Bad(string what, string json) =>
+        new(SynapseErrorKind.UnexpectedResponse, $"The server's reply breaks the chunked-upload protocol: {what}.", responseBody: Truncate(json));
+
+    private static object? ToClr(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        _ => e.GetRawText(),
+    };
+}

@@ -1,0 +1,115 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SynapsePS.Upload;
+
+/// <summary>
+/// The file being uploaded, opened read-only once, with the length and last-write time it had at the start,
+/// so that any change while uploading is caught before the server is asked to finish.
+/// </summary>
+internal sealed class LocalFile : IDisposable
+{
+    private readonly FileStream _stream;
+#if !NET8_0_OR_GREATER
+    private readonly SemaphoreSlim _gate = new(1, 1);
+#endif
+
+    private LocalFile(string fullName, FileStream stream, long length, DateTime lastWriteTimeUtc)
+    {
+        FullName = fullName;
+        _stream = stream;
+        Length = length;
+        LastWriteTimeUtc = lastWriteTimeUtc;
+    }
+
+    public string FullName { get; }
+    public string Name => Path.GetFileName(FullName);
+    public long Length { get; }
+    public DateTime LastWriteTimeUtc { get; }
+
+    /// <summary>Opens a file for upload, or throws the specific reason it cannot be uploaded.</summary>
+    public static LocalFile Open(string path)
+    {
+        string fullName;
+        try { fullName = Path.GetFullPath(path); }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new SynapseClientException(SynapseErrorKind.PathNotFound, $"'{path}' is not a valid path: {ex.Message}", filePath: path, inner: ex);
+        }
+
+        if (Directory.Exists(fullName))
+            throw new SynapseClientException(SynapseErrorKind.NotAFile, $"'{fullName}' is a directory, not a file.", filePath: fullName);
+        var info = new FileInfo(fullName);
+        if (!info.Exists)
+            throw new SynapseClientException(SynapseErrorKind.PathNotFound, $"The file '{fullName}' does not exist.", filePath: fullName);
+        if (info.Length == 0)
+            throw new SynapseClientException(SynapseErrorKind.EmptyFile,
+                $"The file '{fullName}' is empty; the chunked-upload protocol cannot carry a zero-byte file.", filePath: fullName);
+
+        FileStream stream;
+        try
+        {
+            // Share everything: we never write, and a writer appearing is caught by EnsureUnchanged.
+            stream = new FileStream(fullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete,
+                bufferSize: 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or System.Security.SecurityException)
+        {
+            throw new SynapseClientException(SynapseErrorKind.FileUnreadable, $"The file '{fullName}' cannot be opened for reading: {ex.Message}", filePath: fullName, inner: ex);
+        }
+
+        info.Refresh();
+        return new LocalFile(fullName, stream, info.Length, info.LastWriteTimeUtc);
+    }
+
+    /// <summary>Reads exactly <paramref name="count"/> bytes at <paramref name="offset"/>; a short read means the file shrank.</summary>
+    public async Task ReadExactlyAsync(long offset, byte[] buffer, int count, CancellationToken ct)
+    {
+        var done = 0;
+#if NET8_0_OR_GREATER
+        while (done < count)
+        {
+            var n = await RandomAccess.ReadAsync(_stream.SafeFileHandle, buffer.AsMemory(done, count - done), offset + done, ct).ConfigureAwait(false);
+            if (n == 0) throw Changed("it became shorter while being read");
+            done += n;
+        }
+#else
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            _stream.Position = offset;
+            while (done < count)
+            {
+                var n = await _stream.ReadAsync(buffer, done, count - done, ct).ConfigureAwait(false);
+                if (n == 0) throw Changed("it became shorter while being read");
+                done += n;
+            }
+        }
+        finally { _gate.Release(); }
+#endif
+    }
+
+    /// <summary>Throws <see cref="SynapseErrorKind.FileChangedDuringUpload"/> if the length or last-write time moved.</summary>
+    public void EnsureUnchanged()
+    {
+        var info = new FileInfo(FullName);
+        if (!info.Exists) throw Changed("it was deleted");
+        if (info.Length != Length) throw Changed($"its length went from {Length} to {info.Length} bytes");
+        if (info.LastWriteTimeUtc != LastWriteTimeUtc) throw Changed("it was written to");
+    }
+
+    private SynapseClientException Changed(string how) =>
+        new(SynapseErrorKind.FileChangedDuringUpload,
+            $"The file '{FullName}' changed during the upload ({how}); the upload was not finished, so the server holds no partial copy as complete.",
+            filePath: FullName);
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+#if !NET8_0_OR_GREATER
+        _gate.Dispose();
+#endif
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+
+namespace SynapsePS;
+
+/// <summary>How one upload behaves. Defaults follow the Python SDK and its recipes.</summary>
+public sealed class UploadOptions
+{
+    public const int DefaultChunkSize = 50 * 1024 * 1024;
+    public const int MinChunkSize = 64 * 1024;
+    public const int MaxChunkSize = 1024 * 1024 * 1024;
+
+    /// <summary>The longest Retry-After the client honours; a longer one is cut to this.</summary>
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
+
+    /// <summary>Bytes per chunk (64 KiB to 1 GiB).</summary>
+    public int ChunkSize { get; set; } = DefaultChunkSize;
+
+    /// <summary>Retries per request after the first attempt.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>The first wait between retries; it doubles (with jitter) each time.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a request may make no progress (no byte sent, no answer) before it is abandoned and retried.
+    /// It is an inactivity limit, not a total: a 50 MiB chunk on a slow link never hits it while bytes move.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Resume an interrupted upload of the same file from its journal (default), or always start anew.</summary>
+    public bool Resume { get; set; } = true;
+
+    /// <summary>Where journals live; null for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
+    public string? StateDirectory { get; set; }
+
+    internal void Validate()
+    {
+        if (ChunkSize < MinChunkSize || ChunkSize > MaxChunkSize)
+            throw new ArgumentOutOfRangeException(nameof(ChunkSize), ChunkSize, $"ChunkSize must be between {MinChunkSize} and {MaxChunkSize} bytes.");
+        if (MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(MaxRetries));
+        if (RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RetryDelay));
+        if (Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Timeout));
+    }
+}
+
+/// <summary>Verbose and warning lines from the engine; the cmdlets forward them to their streams.</summary>
+public interface IUploadLog
+{
+    void Verbose(string message);
+    void Warning(string message);
+}
