@@ -1,0 +1,119 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using SynapsePS.Commands.Hosting;
+
+namespace SynapsePS.Commands;
+
+/// <summary>
+/// What the upload cmdlets share: path and tuning parameters, the connection, cancellation, and running the
+/// engine off the pipeline thread while every Write* stays on it.
+/// </summary>
+public abstract class UploadCommandBase : PSCmdlet
+{
+    protected const string PathSet = "Path";
+    protected const string LiteralPathSet = "LiteralPath";
+
+    private readonly CancellationTokenSource _stop = new();
+    private SynapseUploadClient? _client;
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+    /// <summary>Bytes per chunk; 64 KiB to 1 GiB.</summary>
+    [Parameter]
+    [ValidateRange(UploadOptions.MinChunkSize, UploadOptions.MaxChunkSize)]
+    public int ChunkSize { get; set; } = UploadOptions.DefaultChunkSize;
+
+    [Parameter]
+    public SynapseConnection? Connection { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int MaxRetries { get; set; } = 3;
+
+    [Parameter]
+    [ValidateRange(0.0, 3600.0)]
+    public double RetryDelaySec { get; set; } = 5;
+
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSec { get; set; } = 100;
+
+    [Parameter]
+    public SwitchParameter NoResume { get; set; }
+
+    private protected CancellationToken Cancellation => _stop.Token;
+
+    protected bool IsLiteral => ParameterSetName == LiteralPathSet;
+
+    /// <summary>Whether progress is drawn at all; with SilentlyContinue no progress is even collected.</summary>
+    protected bool ShowProgress =>
+        !(GetVariableValue("ProgressPreference") is ActionPreference pref && pref == ActionPreference.SilentlyContinue);
+
+    protected string TargetDescription => (Connection ?? SessionConnection.Current)?.BaseUrl.AbsoluteUri ?? "the Synapse backend";
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>The client for this call, built once; a missing connection ends the call.</summary>
+    private protected SynapseUploadClient Client
+    {
+        get
+        {
+            if (_client is not null) return _client;
+            SynapseConnection? connection;
+            try
+            {
+                connection = Connection ?? SessionConnection.Current ?? SynapseConnection.FromEnvironment();
+            }
+            catch (SynapseClientException ex)
+            {
+                ThrowTerminatingError(ErrorMap.ToRecord(ex, null));
+                throw;
+            }
+            if (connection is null)
+            {
+                ThrowTerminatingError(ErrorMap.ToRecord(SynapseErrorKind.ConnectionNotConfigured,
+                    $"No Synapse connection: run Connect-Synapse, pass -Connection, or set {SynapseConnection.BackendHostVariable} and {SynapseConnection.AccessTokenVariable}.", null));
+            }
+            return _client = new SynapseUploadClient(connection!, new UploadOptions
+            {
+                ChunkSize = ChunkSize,
+                MaxRetries = MaxRetries,
+                RetryDelay = TimeSpan.FromSeconds(RetryDelaySec),
+                Timeout = TimeSpan.FromSeconds(TimeoutSec),
+                Resume = !NoResume,
+            });
+        }
+    }
+
+    /// <summary>Reports a failed file: a non-terminating error, or the end of the call when no file can succeed.</summary>
+    private protected void ReportFailure(SynapseClientException ex, object? target)
+    {
+        var record = ErrorMap.ToRecord(ex, target);
+        if (ErrorMap.DoomsTheCall(ex)) ThrowTerminatingError(record);
+        WriteError(record);
+    }
+
+    /// <summary>Waits for engine work on the pipeline thread, turning a stop into PipelineStoppedException.</summary>
+    private protected T Await<T>(Task<T> work, PipelinePump pump, Action? tick = null)
+    {
+        pump.RunUntil(work, tick);
+        try
+        {
+            return work.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+
+namespace SynapsePS.Commands.Hosting;
+
+/// <summary>
+/// The one table from failure kind to ErrorRecord category. The ErrorId is the kind's name (stable; documented
+/// in docs/error-ids.md); the target object is the file; the exception keeps the HTTP status.
+/// </summary>
+internal static class ErrorMap
+{
+    private static readonly Dictionary<SynapseErrorKind, ErrorCategory> s_categories = new()
+    {
+        [SynapseErrorKind.PathNotFound] = ErrorCategory.ObjectNotFound,
+        [SynapseErrorKind.NotAFile] = ErrorCategory.InvalidArgument,
+        [SynapseErrorKind.EmptyFile] = ErrorCategory.InvalidData,
+        [SynapseErrorKind.FileUnreadable] = ErrorCategory.ReadError,
+        [SynapseErrorKind.FileChangedDuringUpload] = ErrorCategory.InvalidData,
+        [SynapseErrorKind.InvalidConnection] = ErrorCategory.InvalidArgument,
+        [SynapseErrorKind.ConnectionNotConfigured] = ErrorCategory.InvalidOperation,
+        [SynapseErrorKind.UnsupportedProvider] = ErrorCategory.InvalidArgument,
+        [SynapseErrorKind.HashAlgorithmUnavailable] = ErrorCategory.NotEnabled,
+        [SynapseErrorKind.ServerRejectedRequest] = ErrorCategory.InvalidOperation,
+        [SynapseErrorKind.ChecksumMismatch] = ErrorCategory.InvalidResult,
+        [SynapseErrorKind.OffsetMismatch] = ErrorCategory.ProtocolError,
+        [SynapseErrorKind.AuthenticationFailed] = ErrorCategory.PermissionDenied,
+        [SynapseErrorKind.AccessDenied] = ErrorCategory.PermissionDenied,
+        [SynapseErrorKind.UploadNotFound] = ErrorCategory.ObjectNotFound,
+        [SynapseErrorKind.UploadExpired] = ErrorCategory.ResourceUnavailable,
+        [SynapseErrorKind.FileTooLarge] = ErrorCategory.LimitsExceeded,
+        [SynapseErrorKind.ServerThrottled] = ErrorCategory.ResourceUnavailable,
+        [SynapseErrorKind.ServerError] = ErrorCategory.ResourceUnavailable,
+        [SynapseErrorKind.InsufficientStorage] = ErrorCategory.QuotaExceeded,
+        [SynapseErrorKind.UnexpectedResponse] = ErrorCategory.ProtocolError,
+        [SynapseErrorKind.ConnectionFailed] = ErrorCategory.ConnectionError,
+        [SynapseErrorKind.RequestTimedOut] = ErrorCategory.OperationTimeout,
+        [SynapseErrorKind.OperationStopped] = ErrorCategory.OperationStopped,
+    };
+
+    public static ErrorCategory CategoryOf(SynapseErrorKind kind) =>
+        s_categories.TryGetValue(kind, out var category) ? category : ErrorCategory.NotSpecified;
+
+    public static IReadOnlyDictionary<SynapseErrorKind, ErrorCategory> Table => s_categories;
+
+    public static ErrorRecord ToRecord(SynapseClientException ex, object? target = null) =>
+        new(ex, ex.ErrorId, CategoryOf(ex.Kind), target ?? ex.FilePath);
+
+    public static ErrorRecord ToRecord(SynapseErrorKind kind, string message, object? target) =>
+        ToRecord(new SynapseClientException(kind, message, filePath: target as string), target);
+
+    /// <summary>A failure that dooms every file of the call (no file can succeed), so the call ends.</summary>
+    public static bool DoomsTheCall(SynapseClientException ex) =>
+        ex.Kind is SynapseErrorKind.AuthenticationFailed or SynapseErrorKind.InvalidConnection
+            or SynapseErrorKind.ConnectionNotConfigured or SynapseErrorKind.HashAlgorithmUnavailable;
+}
