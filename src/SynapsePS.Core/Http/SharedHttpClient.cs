@@ -12,8 +12,7 @@ namespace SynapsePS.Http;
 /// </summary>
 internal static class SharedHttpClient
 {
-    /// <summary>Enough for any -ThrottleLimit a user would pick against one server.</summary>
-    internal const int MaxConnectionsPerServer = 64;
+    internal const int MaxConnectionsPerServer = UploadOptions.MaxConcurrentUploads;
 
     private static readonly Lazy<HttpClient> s_client = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
 

@@ -9,6 +9,9 @@ public sealed class UploadOptions
     public const int MinChunkSize = 64 * 1024;
     public const int MaxChunkSize = 1024 * 1024 * 1024;
 
+    /// <summary>The most uploads one process runs at once against one server (the connection pool's size).</summary>
+    public const int MaxConcurrentUploads = 64;
+
     /// <summary>The longest Retry-After the client honours; a longer one is cut to this.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
 

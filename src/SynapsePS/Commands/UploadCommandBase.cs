@@ -99,7 +99,11 @@ public abstract class UploadCommandBase : PSCmdlet
     private protected void ReportFailure(SynapseClientException ex, object? target)
     {
         var record = ErrorMap.ToRecord(ex, target);
-        if (ErrorMap.DoomsTheCall(ex)) ThrowTerminatingError(record);
+        if (ErrorMap.DoomsTheCall(ex))
+        {
+            _stop.Cancel();   // stop every other upload of this call before ending it
+            ThrowTerminatingError(record);
+        }
         WriteError(record);
     }
 
