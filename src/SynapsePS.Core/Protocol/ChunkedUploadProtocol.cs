@@ -87,6 +87,11 @@ internal sealed class ChunkedUploadProtocol
             {
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, watchdog.Token).ConfigureAwait(false);
             }
+            catch (Exception ex) when (FindOwnError(ex) is { } own)
+            {
+                // The body failed for a reason of ours (the file changed while being read): not a network fault.
+                throw own;
+            }
             catch (Exception ex) when (!ct.IsCancellationRequested && IsTransport(ex))
             {
                 throw TransportError(ex, watchdog.Token.IsCancellationRequested, url);
@@ -155,6 +160,13 @@ internal sealed class ChunkedUploadProtocol
             RetryAfter = RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter),
             ExpectedOffset = expectedOffset,
         };
+    }
+
+    private static SynapseClientException? FindOwnError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is SynapseClientException own) return own;
+        return null;
     }
 
     private static bool IsTransport(Exception ex) =>
