@@ -1,0 +1,167 @@
+# The module as shipped: manifest, layout, dependency isolation, and the gallery package round trip.
+BeforeAll {
+    $script:Manifest = $env:SYNAPSEPS_MODULE
+    $script:ModuleDir = Split-Path $Manifest -Parent
+    $script:Root = (Resolve-Path "$PSScriptRoot/../..").Path
+    Import-Module (Join-Path $Root 'tools/DevServer.psm1')
+
+    # A fresh pwsh like this one (a .NET tool runs as 'dotnet pwsh.dll').
+    function Invoke-FreshPwsh([string] $Script, [hashtable] $Environment = @{}) {
+        $exe = [Environment]::ProcessPath
+        $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+        $saved = @{}
+        foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+        try { $out = & $exe @prefix -NoProfile -NonInteractive -Command $Script 2>&1 }
+        finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
+    }
+}
+
+Describe 'Manifest' {
+    It 'passes Test-ModuleManifest' {
+        $m = Test-ModuleManifest -Path $Manifest -ErrorAction Stop
+        $m.Name | Should -Be 'SynapsePS'
+        $m.PowerShellVersion | Should -Be ([version]'5.1')
+    }
+
+    It 'is gallery-ready: explicit exports, editions, framework, formats, PSData' {
+        $data = Import-PowerShellDataFile $Manifest
+        $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload')
+        , $data.FunctionsToExport | Should -HaveCount 0
+        , $data.AliasesToExport | Should -HaveCount 0
+        , $data.VariablesToExport | Should -HaveCount 0
+        $data.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $data.DotNetFrameworkVersion | Should -Not -BeNullOrEmpty
+        $data.FormatsToProcess | Should -Contain 'SynapsePS.Format.ps1xml'
+        $data.PrivateData.PSData.Tags | Should -Contain 'Synapse'
+        $data.PrivateData.PSData.LicenseUri | Should -Match '^https://'
+        $data.PrivateData.PSData.ProjectUri | Should -Match '^https://'
+        $data.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
+    }
+
+    It 'exports exactly the listed cmdlets when imported' {
+        $r = Invoke-FreshPwsh "Import-Module '$Manifest'; (Get-Command -Module SynapsePS | Sort-Object Name).Name -join ','"
+        $r.Output.Trim() | Should -Be 'Connect-Synapse,Invoke-SynapseBatchUpload,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
+    }
+}
+
+Describe 'Layout of the built module' {
+    It 'ships the cmdlet assembly at the root and everything else under dependencies/' {
+        Test-Path (Join-Path $ModuleDir 'SynapsePS.dll') | Should -BeTrue
+        Test-Path (Join-Path $ModuleDir 'SynapsePS.Core.dll') | Should -BeFalse
+        Test-Path (Join-Path $ModuleDir 'Polly.Core.dll') | Should -BeFalse
+        foreach ($flavour in 'net8.0', 'netstandard2.0') {
+            Test-Path (Join-Path $ModuleDir "dependencies/$flavour/SynapsePS.Core.dll") | Should -BeTrue
+            Test-Path (Join-Path $ModuleDir "dependencies/$flavour/Polly.Core.dll") | Should -BeTrue
+        }
+    }
+
+    It 'builds the cmdlet assembly for netstandard2.0, so Windows PowerShell 5.1 can load it' {
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $ModuleDir 'SynapsePS.dll'))
+        $text = [Text.Encoding]::ASCII.GetString($bytes)
+        $text | Should -Match '\.NETStandard,Version=v2\.0'
+    }
+
+    It 'ships LICENSE and CHANGELOG.md' {
+        Test-Path (Join-Path $ModuleDir 'LICENSE') | Should -BeTrue
+        Test-Path (Join-Path $ModuleDir 'CHANGELOG.md') | Should -BeTrue
+    }
+}
+
+Describe 'Dependency isolation' {
+    BeforeAll {
+        $project = Join-Path $PSScriptRoot 'assets/OtherPolly.Restore.csproj'
+        & dotnet restore $project --nologo -v:quiet | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $packages = ((& dotnet nuget locals global-packages --list --force-english-output) -replace '^global-packages:\s*', '').Trim()
+        $script:OtherPolly = Join-Path $packages 'polly.core/8.4.2/lib/net8.0/Polly.Core.dll'
+        $script:Server = Start-SynapseDevServer -ArgumentList '--token', 'iso'
+    }
+    AfterAll { $Server | Stop-SynapseDevServer }
+
+    It 'loads beside another Polly.Core version: both work in one pwsh' {
+        $file = Join-Path $TestDrive 'isolation.bin'
+        [IO.File]::WriteAllBytes($file, [byte[]](1..200 | ForEach-Object { $_ % 256 }))
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+`$other = [Reflection.Assembly]::LoadFrom('$OtherPolly')
+function Use-OtherPolly([int] `$value) {
+    `$pipeline = [Activator]::CreateInstance(`$other.GetType('Polly.ResiliencePipelineBuilder')).Build()
+    `$global:seen = 0
+    `$pipeline.Execute([Action] { `$global:seen = `$value })
+    `$global:seen
+}
+`$before = Use-OtherPolly 41
+Import-Module '$Manifest'
+`$env:SYNAPSEPS_STATE_DIR = '$TestDrive/state'
+Connect-Synapse -BaseUrl '$($Server.Url)' -AccessToken iso
+`$r = Send-SynapseChunkedUpload -LiteralPath '$file'
+`$after = Use-OtherPolly 42
+# Polly keeps its assembly version at 8.0.0.0, so tell the two copies apart by where they were loaded from.
+`$locations = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Polly.Core' } | ForEach-Object Location
+[pscustomobject]@{ Before = `$before; After = `$after; Md5 = `$r.Md5; Locations = @(`$locations) } | ConvertTo-Json -Compress
+"@
+        $r = Invoke-FreshPwsh $script
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $json = ($r.Output -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+        $json.Before | Should -Be 41
+        $json.After | Should -Be 42
+        $json.Md5 | Should -Be (Get-FileHash -LiteralPath $file -Algorithm MD5).Hash.ToLowerInvariant()
+        $json.Locations | Should -HaveCount 2 -Because 'the other Polly and ours are loaded side by side'
+        $json.Locations | Should -Contain $OtherPolly
+        $json.Locations | Should -Contain (Join-Path $ModuleDir 'dependencies/net8.0/Polly.Core.dll')
+    }
+}
+
+Describe 'Gallery package' {
+    BeforeAll {
+        $script:Server = Start-SynapseDevServer -ArgumentList '--token', 'pkg'
+        $script:PackageDir = Join-Path $TestDrive 'repo'
+        & (Join-Path $Root 'tools/New-Package.ps1') -ModuleOut $ModuleDir -OutputPath $PackageDir
+        $script:Nupkg = Get-ChildItem $PackageDir -Filter 'SynapsePS.*.nupkg' | Select-Object -First 1
+    }
+    AfterAll { $Server | Stop-SynapseDevServer }
+
+    It 'produces a .nupkg with the manifest, assemblies, help, LICENSE and CHANGELOG' {
+        $Nupkg | Should -Not -BeNullOrEmpty
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [IO.Compression.ZipFile]::OpenRead($Nupkg.FullName)
+        try { $entries = $zip.Entries.FullName -replace '%20', ' ' } finally { $zip.Dispose() }
+        $entries | Should -Contain 'SynapsePS.psd1'
+        $entries | Should -Contain 'SynapsePS.dll'
+        $entries | Should -Contain 'LICENSE'
+        $entries | Should -Contain 'CHANGELOG.md'
+        $entries | Should -Contain 'dependencies/net8.0/Polly.Core.dll'
+        $entries | Should -Contain 'en-US/SynapsePS.dll-Help.xml'
+    }
+
+    It 'installs with Install-PSResource into a temporary path, imports by name, and uploads' {
+        $home2 = Join-Path $TestDrive 'userdata'
+        $file = Join-Path $TestDrive 'installed.bin'
+        [IO.File]::WriteAllBytes($file, [byte[]](1..5000 | ForEach-Object { $_ % 251 }))
+        # CurrentUser scope follows XDG_DATA_HOME on Linux (LOCALAPPDATA on Windows): a throwaway user profile.
+        $envs = @{ XDG_DATA_HOME = $home2; LOCALAPPDATA = $home2; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'pkgstate') }
+        $install = @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name SynapsePSTest -Uri '$PackageDir' -Trusted
+try { Install-PSResource -Name SynapsePS -Repository SynapsePSTest -Scope CurrentUser -TrustRepository -Quiet }
+finally { Unregister-PSResourceRepository -Name SynapsePSTest }
+(Get-InstalledPSResource -Name SynapsePS -Scope CurrentUser).InstalledLocation
+"@
+        $r = Invoke-FreshPwsh $install $envs
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match ([regex]::Escape($home2))
+
+        $use = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module SynapsePS
+(Get-Module SynapsePS).ModuleBase
+`$r = Send-SynapseChunkedUpload -LiteralPath '$file' -Connection (Connect-Synapse -BaseUrl '$($Server.Url)' -AccessToken pkg -PassThru)
+'MD5=' + `$r.Md5
+"@
+        $r = Invoke-FreshPwsh $use $envs
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match ([regex]::Escape($home2))
+        $r.Output | Should -Match ('MD5=' + (Get-FileHash -LiteralPath $file -Algorithm MD5).Hash.ToLowerInvariant())
+    }
+}
