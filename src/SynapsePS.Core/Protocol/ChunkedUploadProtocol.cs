@@ -43,8 +43,9 @@ internal sealed class ChunkedUploadProtocol
         return SendAsync($"PUT {url.AbsolutePath} ({range})", url, stats, ct, watchdog =>
         {
             var body = new ChunkBody(file, digest, start, length, n => { stats.AddBytesSent(n); watchdog.Kick(); onBlockSent(n); }, watchdog.Token);
+            // .NET files Content-Range under content headers; on the wire it is the same header Python sends.
+            body.Headers.TryAddWithoutValidation("Content-Range", range);
             var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = body };
-            request.Headers.TryAddWithoutValidation("Content-Range", range);
             return (request, body);
         });
     }

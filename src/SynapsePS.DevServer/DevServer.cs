@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace SynapsePS.DevServer;
+
+public sealed record RequestLogEntry(DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt, string Method, string Path,
+    string? ContentRange, string? ContentType, long? ContentLength, int Status, string? Fault, string? UploadId);
+
+public sealed record UploadInfo(string Id, string Filename, string Owner, long Offset, string Status, string? Md5OfStoredBytes,
+    string StoredPath, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
+
+/// <summary>
+/// A Synapse-compatible chunked-upload server on Kestrel, bound to 127.0.0.1. Hosted in-process by the xunit
+/// tests, run as a process (Program.cs) by the demo, the Pester tests and the benchmarks.
+/// </summary>
+public sealed class DevServer : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions s_web = new(JsonSerializerDefaults.Web);
+
+    private readonly WebApplication _app;
+    private readonly UploadStore _store;
+    private readonly ConcurrentQueue<RequestLogEntry> _log = new();
+
+    private DevServer(WebApplication app, DevServerOptions options, UploadStore store)
+    {
+        _app = app;
+        Options = options;
+        _store = store;
+    }
+
+    public Uri BaseUrl { get; private set; } = null!;
+    public DevServerOptions Options { get; }
+    public IReadOnlyList<RequestLogEntry> Requests => _log.ToArray();
+    public IReadOnlyList<UploadInfo> Uploads => _store.All.OrderBy(u => u.CreatedAt).Select(Info).ToArray();
+
+    public void ResetLog() => _log.Clear();
+
+    public static async Task<DevServer> StartAsync(DevServerOptions options, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(options.StorageDirectory);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && !(category ?? "").StartsWith("Microsoft.AspNetCore.Server.Kestrel.Connections", StringComparison.Ordinal));
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, options.Port);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null;      // chunks go up to 1 GiB
+            k.Limits.MinRequestBodyDataRate = null;  // slowness is the stall fault's business, not Kestrel's
+            k.Limits.MinResponseDataRate = null;
+        });
+        var app = builder.Build();
+        var store = new UploadStore(options.StorageDirectory);
+        var server = new DevServer(app, options, store);
+        var endpoints = new ChunkedUploadEndpoints(options, store, new FaultInjector(options.Faults), () => server.BaseUrl);
+        app.Run(ctx => server.HandleAsync(ctx, endpoints));
+
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUrl = new Uri(new Uri(address).GetLeftPart(UriPartial.Authority).Replace("localhost", "127.0.0.1") + "/");
+        return server;
+    }
+
+    private async Task HandleAsync(HttpContext ctx, ChunkedUploadEndpoints endpoints)
+    {
+        var path = ctx.Request.Path.Value ?? "";
+        if (path.StartsWith("/_dev/", StringComparison.Ordinal))
+        {
+            await DevApiAsync(ctx, path["/_dev/".Length..]);
+            return;
+        }
+
+        var received = DateTimeOffset.UtcNow;
+        var note = new RequestNote();
+        try
+        {
+            await endpoints.HandleAsync(ctx, note);
+        }
+        catch (Exception ex) when (ctx.RequestAborted.IsCancellationRequested || ex is IOException or BadHttpRequestException or OperationCanceledException)
+        {
+            // The client went away mid-request: nothing to answer.
+            note.Aborted = true;
+            ctx.Abort();
+        }
+        finally
+        {
+            var h = ctx.Request.Headers;
+            _log.Enqueue(new RequestLogEntry(received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
+                h.ContainsKey("Content-Range") ? h["Content-Range"].ToString() : null, ctx.Request.ContentType, ctx.Request.ContentLength,
+                note.Aborted ? 0 : ctx.Response.StatusCode, note.Fault, note.UploadId));
+        }
+    }
+
+    private async Task DevApiAsync(HttpContext ctx, string what)
+    {
+        switch (ctx.Request.Method, what)
+        {
+            case ("GET", "health"): await ctx.Response.WriteAsJsonAsync(new { ok = true }, s_web); break;
+            case ("GET", "uploads"): await ctx.Response.WriteAsJsonAsync(Uploads, s_web); break;
+            case ("GET", "requests"): await ctx.Response.WriteAsJsonAsync(Requests, s_web); break;
+            case ("POST", "reset-log"): ResetLog(); ctx.Response.StatusCode = 204; break;
+            case ("POST", "faults"):
+                var given = await JsonSerializer.DeserializeAsync<FaultOptions>(ctx.Request.Body, s_web) ?? new FaultOptions();
+                Options.Faults.CopyFrom(given);
+                await ctx.Response.WriteAsJsonAsync(Options.Faults, s_web);
+                break;
+            default: ctx.Response.StatusCode = 404; break;
+        }
+    }
+
+    private static UploadInfo Info(StoredUpload u) =>
+        new(u.Id, u.Filename, u.Owner, u.Offset, u.IsComplete ? "complete" : "uploading", u.Md5Hex(), u.StoredPath, u.CreatedAt, u.CompletedAt);
+
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
