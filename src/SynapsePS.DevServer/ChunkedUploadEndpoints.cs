@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.WebUtilities;
+using System.Security.Cryptography;
 using Microsoft.Net.Http.Headers;
 
 namespace SynapsePS.DevServer;
@@ -177,32 +177,34 @@ internal sealed partial class ChunkedUploadEndpoints(DevServerOptions options, U
     }
 
     /// <summary>Streams the multipart body into the .part file; a bad chunk leaves neither bytes nor hash changed.</summary>
-    private async Task<(string? Error, string? Filename)> ReceiveChunkAsync(HttpContext ctx, StoredUpload upload, long start, long length)
+    private static async Task<(string? Error, string? Filename)> ReceiveChunkAsync(HttpContext ctx, StoredUpload upload, long start, long length)
     {
         if (!MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) || type.Boundary.Length == 0)
             return ("No chunk file was submitted", null);
-        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value!;
-        var reader = new MultipartReader(boundary, ctx.Request.Body) { BodyLengthLimit = null };
+        var parts = new MultipartChunkReader(ctx.Request.BodyReader, HeaderUtilities.RemoveQuotes(type.Boundary).Value!);
+        var ct = ctx.RequestAborted;
 
         string? filename = null;
         long received = -1;
-        MultipartSection? section;
-        while ((section = await reader.ReadNextSectionAsync(ctx.RequestAborted)) is not null)
+        Dictionary<string, string>? headers;
+        while ((headers = await parts.NextPartAsync(ct)) is not null)
         {
-            ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition);
+            headers.TryGetValue("Content-Disposition", out var cd);
+            ContentDispositionHeaderValue.TryParse(cd, out var disposition);
             var name = HeaderUtilities.RemoveQuotes(disposition?.Name ?? default).Value;
             if (name == "filename")
             {
-                using var text = new StreamReader(section.Body, Encoding.UTF8);
-                filename = await text.ReadToEndAsync(ctx.RequestAborted);
+                filename = await parts.ReadTextPartAsync(ct);
             }
             else if (name == "file" && received < 0)
             {
-                received = await AppendAsync(section.Body, upload, start, length, ctx.RequestAborted);
+                using var sink = new ChunkSink(upload, start, length);
+                received = await parts.ReadPartAsync(sink.WriteAsync, ct);
+                await sink.CompleteAsync(received);
             }
             else
             {
-                await section.Body.CopyToAsync(Stream.Null, ctx.RequestAborted);
+                await parts.ReadPartAsync(static _ => ValueTask.CompletedTask, ct);
             }
         }
 
@@ -212,43 +214,79 @@ internal sealed partial class ChunkedUploadEndpoints(DevServerOptions options, U
         return (null, filename);
     }
 
-    private static async Task<long> AppendAsync(Stream body, StoredUpload upload, long start, long length, CancellationToken ct)
+    /// <summary>
+    /// Appends one chunk to the upload's .part file, hashing the same 1 MiB blocks it writes. Commits the offset
+    /// and the MD5 only for a chunk of exactly the announced size; otherwise the file is cut back.
+    /// </summary>
+    private sealed class ChunkSink : IDisposable
     {
-        var hash = upload.Md5.Clone();
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        var committed = false;
-        long received = 0;
-        await using var file = new FileStream(upload.PartPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous);
-        try
+        private readonly StoredUpload _upload;
+        private readonly long _start;
+        private readonly long _length;
+        private readonly IncrementalHash _hash;
+        private readonly FileStream _file;
+        private readonly byte[] _block = ArrayPool<byte>.Shared.Rent(BufferSize);
+        private int _filled;
+        private long _seen;
+        private bool _committed;
+
+        public ChunkSink(StoredUpload upload, long start, long length)
         {
-            file.SetLength(start);   // whatever a broken earlier attempt left past the offset goes
-            file.Position = start;
-            int n;
-            while ((n = await body.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
-            {
-                received += n;
-                if (received > length) continue;   // too long: keep reading to answer, write nothing more
-                var writing = file.WriteAsync(buffer.AsMemory(0, n), ct);
-                hash.AppendData(buffer, 0, n);
-                await writing;
-            }
-            if (received == length)
-            {
-                upload.Md5.Dispose();
-                upload.Md5 = hash;
-                upload.Offset = start + length;
-                committed = true;
-            }
-            return received;
+            _upload = upload;
+            _start = start;
+            _length = length;
+            _hash = upload.Md5.Clone();
+            _file = new FileStream(upload.PartPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1);
+            _file.SetLength(start);   // whatever a broken earlier attempt left past the offset goes
+            _file.Position = start;
         }
-        finally
+
+        public async ValueTask WriteAsync(ReadOnlySequence<byte> data)
         {
-            if (!committed)
+            foreach (var segment in data)
             {
-                hash.Dispose();
-                try { file.SetLength(start); } catch (IOException) { }
+                var span = segment;
+                _seen += span.Length;
+                if (_seen > _length) continue;   // too long: keep counting to answer, store nothing more
+                while (!span.IsEmpty)
+                {
+                    var n = Math.Min(span.Length, _block.Length - _filled);
+                    span.Span[..n].CopyTo(_block.AsSpan(_filled));
+                    _filled += n;
+                    span = span[n..];
+                    if (_filled == _block.Length) await FlushAsync();
+                }
             }
-            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        public async Task CompleteAsync(long received)
+        {
+            if (received != _length) return;
+            await FlushAsync();
+            _upload.Md5.Dispose();
+            _upload.Md5 = _hash;
+            _upload.Offset = _start + _length;
+            _committed = true;
+        }
+
+        private async Task FlushAsync()
+        {
+            if (_filled == 0) return;
+            var writing = _file.WriteAsync(_block.AsMemory(0, _filled));
+            _hash.AppendData(_block, 0, _filled);
+            await writing;
+            _filled = 0;
+        }
+
+        public void Dispose()
+        {
+            if (!_committed)
+            {
+                _hash.Dispose();
+                try { _file.SetLength(_start); } catch (IOException) { }
+            }
+            _file.Dispose();
+            ArrayPool<byte>.Shared.Return(_block);
         }
     }
 

@@ -46,7 +46,9 @@ public sealed class DevServer : IAsyncDisposable
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && !(category ?? "").StartsWith("Microsoft.AspNetCore.Server.Kestrel.Connections", StringComparison.Ordinal));
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        // The library never hooks process signals (xunit hosts it in-process); Program.cs owns Ctrl+C and SIGTERM.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, LargeBufferTransportFactory>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, options.Port);
@@ -82,7 +84,7 @@ public sealed class DevServer : IAsyncDisposable
         {
             await endpoints.HandleAsync(ctx, note);
         }
-        catch (Exception ex) when (ctx.RequestAborted.IsCancellationRequested || ex is IOException or BadHttpRequestException or OperationCanceledException)
+        catch (Exception ex) when (ctx.RequestAborted.IsCancellationRequested || ex is IOException or InvalidDataException or BadHttpRequestException or OperationCanceledException)
         {
             // The client went away mid-request: nothing to answer.
             note.Aborted = true;
@@ -124,4 +126,11 @@ public sealed class DevServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
+}
+
+/// <summary>A host lifetime that leaves signals alone.</summary>
+internal sealed class NoSignalLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SynapsePS.DevServer;
 
 DevServerOptions options;
@@ -22,8 +23,13 @@ Console.WriteLine(server.BaseUrl.AbsoluteUri);
 Console.Out.Flush();
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;   // shut down in order below instead of dying mid-write
+    stop.Cancel();
+}
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 if (options.ExitOnStdinClose)
 {
     // The parent holds our stdin; when it goes away, so do we.
