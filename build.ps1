@@ -37,7 +37,7 @@ function Get-PwshCommand {
 
 function Invoke-Build {
     Write-Host "Building SynapsePS ($Configuration)..."
-    Invoke-Dotnet build (Join-Path $Root 'SynapsePS.sln') -c $Configuration --nologo -v:minimal -clp:NoSummary
+    Invoke-Dotnet build (Join-Path $Root 'SynapsePS.sln') -c $Configuration --nologo --verbosity minimal '-clp:NoSummary'
 
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
@@ -67,7 +67,7 @@ function Get-PesterPath {
     if ($usable) { return $usable.Path }
     Write-Host 'Pester 5 is not installed; restoring it from NuGet...'
     $project = Join-Path $Root 'tools/pester/Pester.Restore.csproj'
-    Invoke-Dotnet restore $project --nologo -v:quiet
+    Invoke-Dotnet restore $project --nologo --verbosity quiet
     [xml] $proj = Get-Content $project
     $version = $proj.Project.PropertyGroup.PesterVersion.'#text'
     $packages = & dotnet nuget locals global-packages --list --force-english-output
@@ -140,5 +140,5 @@ switch ($Task) {
     }
     'Docs' { & (Join-Path $Root 'tools/Update-Docs.ps1') -ModuleOut $ModuleOut -Build { Invoke-Build } }
     'Package' { Invoke-Build; & (Join-Path $Root 'tools/New-Package.ps1') -ModuleOut $ModuleOut -OutputPath (Join-Path $Out 'packages') }
-    'Clean' { Remove-Item $Out -Recurse -Force -ErrorAction Ignore; Invoke-Dotnet clean (Join-Path $Root 'SynapsePS.sln') -c $Configuration --nologo -v:quiet }
+    'Clean' { Remove-Item $Out -Recurse -Force -ErrorAction Ignore; Invoke-Dotnet clean (Join-Path $Root 'SynapsePS.sln') -c $Configuration --nologo --verbosity quiet }
 }

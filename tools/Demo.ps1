@@ -26,7 +26,8 @@ try {
     $result | Format-List Id, Name, Length, Md5, ChunkCount, Duration, BytesPerSecond, Retries, Url | Out-Host
 
     $local = (Get-FileHash -LiteralPath $file -Algorithm MD5).Hash.ToLowerInvariant()
-    $stored = Invoke-SynapseDevApi -Server $server -Path uploads | Where-Object id -EQ $result.Id
+    $stored = Invoke-SynapseDevApi -Server $server -Path uploads | Where-Object { $_.id -eq $result.Id }
+    if (-not $stored) { throw "The server has no upload $($result.Id)." }
     $storedHash = (Get-FileHash -LiteralPath $stored.storedPath -Algorithm MD5).Hash.ToLowerInvariant()
     if ($storedHash -ne $local -or $result.Md5 -ne $local) {
         throw "MD5 mismatch: local $local, result $($result.Md5), server's stored copy $storedHash."

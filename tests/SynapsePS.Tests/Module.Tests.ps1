@@ -71,7 +71,7 @@ Describe 'Layout of the built module' {
 Describe 'Dependency isolation' {
     BeforeAll {
         $project = Join-Path $PSScriptRoot 'assets/OtherPolly.Restore.csproj'
-        & dotnet restore $project --nologo -v:quiet | Out-Null
+        & dotnet restore $project --nologo --verbosity quiet | Out-Null
         $LASTEXITCODE | Should -Be 0
         $packages = ((& dotnet nuget locals global-packages --list --force-english-output) -replace '^global-packages:\s*', '').Trim()
         $script:OtherPolly = Join-Path $packages 'polly.core/8.4.2/lib/net8.0/Polly.Core.dll'
