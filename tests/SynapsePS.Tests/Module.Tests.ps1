@@ -8,7 +8,7 @@ BeforeAll {
     # A fresh pwsh like this one (a .NET tool runs as 'dotnet pwsh.dll').
     function Invoke-FreshPwsh([string] $Script, [hashtable] $Environment = @{}) {
         $exe = [Environment]::ProcessPath
-        $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
         $saved = @{}
         foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
         try { $out = & $exe @prefix -NoProfile -NonInteractive -Command $Script 2>&1 }
@@ -27,9 +27,9 @@ Describe 'Manifest' {
     It 'is gallery-ready: explicit exports, editions, framework, formats, PSData' {
         $data = Import-PowerShellDataFile $Manifest
         $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload')
-        , $data.FunctionsToExport | Should -HaveCount 0
-        , $data.AliasesToExport | Should -HaveCount 0
-        , $data.VariablesToExport | Should -HaveCount 0
+        @($data.FunctionsToExport).Count | Should -Be 0 -Because 'FunctionsToExport must be an explicit empty list'
+        @($data.AliasesToExport).Count | Should -Be 0 -Because 'AliasesToExport must be an explicit empty list'
+        @($data.VariablesToExport).Count | Should -Be 0 -Because 'VariablesToExport must be an explicit empty list'
         $data.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $data.DotNetFrameworkVersion | Should -Not -BeNullOrEmpty
         $data.FormatsToProcess | Should -Contain 'SynapsePS.Format.ps1xml'
@@ -139,8 +139,9 @@ Describe 'Gallery package' {
         $home2 = Join-Path $TestDrive 'userdata'
         $file = Join-Path $TestDrive 'installed.bin'
         [IO.File]::WriteAllBytes($file, [byte[]](1..5000 | ForEach-Object { $_ % 251 }))
-        # CurrentUser scope follows XDG_DATA_HOME on Linux (LOCALAPPDATA on Windows): a throwaway user profile.
-        $envs = @{ XDG_DATA_HOME = $home2; LOCALAPPDATA = $home2; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'pkgstate') }
+        # A throwaway user profile: CurrentUser scope (modules and PSResourceGet's repository list) lives under it.
+        $envs = @{ HOME = $home2; XDG_DATA_HOME = (Join-Path $home2 '.local/share'); XDG_CONFIG_HOME = (Join-Path $home2 '.config');
+                   LOCALAPPDATA = $home2; USERPROFILE = $home2; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'pkgstate') }
         $install = @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name SynapsePSTest -Uri '$PackageDir' -Trusted
