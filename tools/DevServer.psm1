@@ -22,12 +22,13 @@ function Start-SynapseDevServer {
     $psi.RedirectStandardError = $true
     $psi.RedirectStandardInput = $true   # the server exits when this closes, so it never outlives us
     $process = [System.Diagnostics.Process]::Start($psi)
-    $process.BeginErrorReadLine()
+    $errors = $process.StandardError.ReadToEndAsync()
 
     $read = $process.StandardOutput.ReadLineAsync()
     if (-not $read.Wait([TimeSpan]::FromSeconds($StartTimeoutSec)) -or -not $read.Result) {
         try { $process.Kill($true) } catch { }
-        throw "The dev server did not report its URL within $StartTimeoutSec s."
+        $why = if ($errors.Wait(2000)) { $errors.Result.Trim() } else { '' }
+        throw "The dev server did not report its URL within $StartTimeoutSec s. $why"
     }
     [pscustomobject]@{
         PSTypeName       = 'SynapsePS.DevServerHandle'
