@@ -11,8 +11,13 @@ BeforeAll {
         $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
         $saved = @{}
         foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+        # Run from TestDrive so nothing a child writes relative to its directory lands in the repository.
+        Push-Location $TestDrive
         try { $out = & $exe @prefix -NoProfile -NonInteractive -Command $Script 2>&1 }
-        finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+        finally {
+            Pop-Location
+            foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+        }
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
     }
 }

@@ -9,16 +9,20 @@ function New-TestFile {
     if ($dir -and -not (Test-Path -LiteralPath $dir)) { $null = New-Item -ItemType Directory -Path $dir }
     $stream = [IO.File]::Create($Path)
     try {
-        if ($Sparse) { $stream.SetLength($Length); return }
-        $random = [Random]::new($Seed)
+        if ($Sparse) { $stream.SetLength($Length) }
+        else { Write-RandomBytes $stream $Length $Seed }
+    }
+    finally { $stream.Dispose() }
+    Get-Item -LiteralPath $Path
+}
+
+function Write-RandomBytes([IO.Stream] $stream, [long] $Length, [int] $Seed) {
+    $random = [Random]::new($Seed)
         $buffer = [byte[]]::new([Math]::Min(1MB, [Math]::Max(1, $Length)))
         for ($written = 0L; $written -lt $Length; $written += $buffer.Length) {
             $random.NextBytes($buffer)
             $stream.Write($buffer, 0, [int][Math]::Min($buffer.Length, $Length - $written))
         }
-    }
-    finally { $stream.Dispose() }
-    Get-Item -LiteralPath $Path
 }
 
 function Get-Md5([Parameter(Mandatory)] [string] $LiteralPath) {
