@@ -44,16 +44,19 @@ function Invoke-Build {
     $cmdlets = Join-Path $Root "src/SynapsePS/bin/$Configuration/netstandard2.0"
     Copy-Item (Join-Path $Root 'SynapsePS.psd1') $ModuleOut
     Copy-Item (Join-Path $cmdlets 'SynapsePS.dll'), (Join-Path $cmdlets 'SynapsePS.pdb') $ModuleOut
+    $model = Join-Path $Root "src/SynapsePS.Model/bin/$Configuration/netstandard2.0"
+    Copy-Item (Join-Path $model 'SynapsePS.Model.dll'), (Join-Path $model 'SynapsePS.Model.pdb') $ModuleOut
     Copy-Item (Join-Path $Root 'src/SynapsePS/SynapsePS.Format.ps1xml') $ModuleOut
     foreach ($file in 'LICENSE', 'CHANGELOG.md') {
         if (Test-Path (Join-Path $Root $file)) { Copy-Item (Join-Path $Root $file) $ModuleOut }
     }
 
-    # SynapsePS.Core and everything it pulls in load from dependencies/<flavour> (see ModuleInitializer.cs).
+    # SynapsePS.Core and everything it pulls in load from dependencies/<flavour> (see Loading/ in src/SynapsePS).
     foreach ($tfm in 'netstandard2.0', 'net8.0') {
         $target = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleOut "dependencies/$tfm")
         $bin = Join-Path $Root "src/SynapsePS.Core/bin/$Configuration/$tfm"
-        Get-ChildItem $bin -Filter *.dll | Copy-Item -Destination $target
+        # The public types load once, from the module root; a second copy here would split their identity.
+        Get-ChildItem $bin -Filter *.dll | Where-Object Name -NE 'SynapsePS.Model.dll' | Copy-Item -Destination $target
         Copy-Item (Join-Path $bin 'SynapsePS.Core.pdb') $target
     }
 

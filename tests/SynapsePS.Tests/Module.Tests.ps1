@@ -51,9 +51,11 @@ Describe 'Manifest' {
 }
 
 Describe 'Layout of the built module' {
-    It 'ships the cmdlet assembly at the root and everything else under dependencies/' {
+    It 'ships the cmdlets and the public types at the root and the engine with its dependencies under dependencies/' {
         Test-Path (Join-Path $ModuleDir 'SynapsePS.dll') | Should -BeTrue
+        Test-Path (Join-Path $ModuleDir 'SynapsePS.Model.dll') | Should -BeTrue
         Test-Path (Join-Path $ModuleDir 'SynapsePS.Core.dll') | Should -BeFalse
+        @(Get-ChildItem (Join-Path $ModuleDir 'dependencies') -Recurse -Filter 'SynapsePS.Model.dll') | Should -HaveCount 0
         Test-Path (Join-Path $ModuleDir 'Polly.Core.dll') | Should -BeFalse
         foreach ($flavour in 'net8.0', 'netstandard2.0') {
             Test-Path (Join-Path $ModuleDir "dependencies/$flavour/SynapsePS.Core.dll") | Should -BeTrue
@@ -61,10 +63,20 @@ Describe 'Layout of the built module' {
         }
     }
 
-    It 'builds the cmdlet assembly for netstandard2.0, so Windows PowerShell 5.1 can load it' {
-        $bytes = [IO.File]::ReadAllBytes((Join-Path $ModuleDir 'SynapsePS.dll'))
-        $text = [Text.Encoding]::ASCII.GetString($bytes)
+    It 'builds <_> for netstandard2.0, so Windows PowerShell 5.1 can load it' -ForEach 'SynapsePS.dll', 'SynapsePS.Model.dll', 'dependencies/netstandard2.0/SynapsePS.Core.dll' {
+        $text = [Text.Encoding]::ASCII.GetString([IO.File]::ReadAllBytes((Join-Path $ModuleDir $_)))
         $text | Should -Match '\.NETStandard,Version=v2\.0'
+    }
+
+    It 'lets scripts name the public types while the engine stays isolated' {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$Manifest'
+try { Send-SynapseChunkedUpload -LiteralPath '$TestDrive/none.bin' -Connection (Connect-Synapse http://127.0.0.1:9/ t -PassThru) -ErrorAction Stop }
+catch [SynapsePS.SynapseClientException] { 'CAUGHT ' + `$_.Exception.Kind + ' ' + [SynapsePS.SynapseErrorKind]::EmptyFile }
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'SynapsePS.Core' } | ForEach-Object { 'CORE ' + [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name + '|' + ([Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_) -eq [Runtime.Loader.AssemblyLoadContext]::Default) }
+"@
+        $r.Output | Should -Match 'CAUGHT PathNotFound EmptyFile'
+        $r.Output | Should -Match 'CORE .*\|False'
     }
 
     It 'ships LICENSE and CHANGELOG.md' {

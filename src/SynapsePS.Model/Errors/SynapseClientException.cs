@@ -1,5 +1,4 @@
 using System;
-using System.Net;
 
 namespace SynapsePS;
 
@@ -73,6 +72,4 @@ public sealed class SynapseClientException : Exception
         >= 500 => SynapseErrorKind.ServerError,
         _ => SynapseErrorKind.UnexpectedResponse,
     };
-
-    internal static string Describe(HttpStatusCode status) => $"{(int)status} {status}";
 }

@@ -5,20 +5,27 @@ using System.Runtime.Loader;
 namespace SynapsePS.Commands.Loading;
 
 /// <summary>
-/// PowerShell 7: the default context asks us only for SynapsePS.Core; that loads into a private context, which
-/// then resolves Polly and the rest from our folder and leaves framework assemblies to the runtime.
+/// PowerShell 7: the default context asks us for SynapsePS.Core, which loads into a private context that then
+/// resolves Polly and the rest from dependencies/ and leaves framework assemblies to the runtime. SynapsePS.Model
+/// (the public types) loads into the default context, where PowerShell can resolve its type names; the private
+/// context defers to it, so both sides see one set of those types.
 /// Kept in its own class so Windows PowerShell never JIT-compiles a reference to AssemblyLoadContext.
 /// </summary>
 internal static class IsolatedLoader
 {
     private static DependencyLoadContext? s_context;
 
-    public static void Register(string directory)
+    public static void Register(string moduleDirectory, string dependencies)
     {
         if (s_context is not null) return;
-        s_context = new DependencyLoadContext(directory);
-        AssemblyLoadContext.Default.Resolving += (_, name) =>
-            name.Name == ModuleInitializer.EngineAssemblyName ? s_context.LoadFromAssemblyName(name) : null;
+        s_context = new DependencyLoadContext(dependencies);
+        var model = Path.Combine(moduleDirectory, ModuleInitializer.ModelAssemblyName + ".dll");
+        AssemblyLoadContext.Default.Resolving += (context, name) => name.Name switch
+        {
+            ModuleInitializer.EngineAssemblyName => s_context.LoadFromAssemblyName(name),
+            ModuleInitializer.ModelAssemblyName when File.Exists(model) => context.LoadFromAssemblyPath(model),
+            _ => null,
+        };
     }
 
     private sealed class DependencyLoadContext : AssemblyLoadContext
@@ -29,6 +36,7 @@ internal static class IsolatedLoader
 
         protected override Assembly? Load(AssemblyName assemblyName)
         {
+            if (assemblyName.Name == ModuleInitializer.ModelAssemblyName) return null;   // shared, from the default context
             var path = Path.Combine(_directory, assemblyName.Name + ".dll");
             return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
         }

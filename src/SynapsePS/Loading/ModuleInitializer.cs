@@ -15,6 +15,9 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     internal const string EngineAssemblyName = "SynapsePS.Core";
 
+    /// <summary>The public types: loaded beside the cmdlets so PowerShell can name them, never isolated.</summary>
+    internal const string ModelAssemblyName = "SynapsePS.Model";
+
     public void OnImport()
     {
         var moduleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
@@ -23,25 +26,29 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
         var flavour = isCore && Environment.Version.Major >= 8 ? "net8.0" : "netstandard2.0";
         var dependencies = Path.Combine(Path.Combine(moduleDirectory, "dependencies"), flavour);
 
-        if (isCore) IsolatedLoader.Register(dependencies);
-        else FrameworkLoader.Register(dependencies);
+        if (isCore) IsolatedLoader.Register(moduleDirectory, dependencies);
+        else FrameworkLoader.Register(moduleDirectory, dependencies);
     }
 }
 
-/// <summary>.NET Framework: serve our dependencies to the default context on request.</summary>
+/// <summary>.NET Framework: serve our assemblies to the one AppDomain on request.</summary>
 internal static class FrameworkLoader
 {
-    private static string? s_directory;
+    private static string[]? s_directories;
 
-    public static void Register(string directory)
+    public static void Register(string moduleDirectory, string dependencies)
     {
-        if (s_directory is not null) return;
-        s_directory = directory;
+        if (s_directories is not null) return;
+        s_directories = new[] { moduleDirectory, dependencies };
         AppDomain.CurrentDomain.AssemblyResolve += (_, args) =>
         {
             var name = new AssemblyName(args.Name).Name;
-            var path = Path.Combine(s_directory, name + ".dll");
-            return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+            foreach (var directory in s_directories)
+            {
+                var path = Path.Combine(directory, name + ".dll");
+                if (File.Exists(path)) return Assembly.LoadFrom(path);
+            }
+            return null;
         };
     }
 }
