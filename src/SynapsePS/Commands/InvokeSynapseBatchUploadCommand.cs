@@ -60,7 +60,7 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
         var maxBytes = MyInvocation.BoundParameters.ContainsKey(nameof(MaxSizeGB))
             ? (long?)Math.Min(long.MaxValue, MaxSizeGB * 1024 * 1024 * 1024) : null;
 
-        foreach (var (path, error) in FileSystemPaths.Resolve(this, IsLiteral ? LiteralPath : Path, IsLiteral))
+        foreach (var (path, error) in FileSystemPaths.Resolve(this, Paths, IsLiteral))
         {
             if (error is not null)
             {

@@ -14,7 +14,7 @@ public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
 
     protected override void ProcessRecord()
     {
-        foreach (var (path, error) in FileSystemPaths.Resolve(this, IsLiteral ? LiteralPath : Path, IsLiteral))
+        foreach (var (path, error) in FileSystemPaths.Resolve(this, Paths, IsLiteral))
         {
             if (error is not null)
             {

@@ -7,21 +7,8 @@ namespace SynapsePS.Commands;
 /// <summary>Checks files before an upload: one answer per file, or $true/$false with -Quiet.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "SynapseUploadFile", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(UploadFileCheck), typeof(bool))]
-public sealed class TestSynapseUploadFileCommand : PSCmdlet
+public sealed class TestSynapseUploadFileCommand : FileCommandBase
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
-
     /// <summary>The largest size accepted, in GiB (default 10, as the Python SDK's recipes use).</summary>
     [Parameter]
     [ValidateRange(0.0, 1048576.0)]
@@ -32,11 +19,10 @@ public sealed class TestSynapseUploadFileCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        var literal = ParameterSetName == LiteralPathSet;
         var maxBytes = (long)Math.Min(long.MaxValue, MaxSizeGB * 1024 * 1024 * 1024);
-        foreach (var path in literal ? LiteralPath : Path)
+        foreach (var path in Paths)
         {
-            foreach (var (resolved, error) in FileSystemPaths.Resolve(this, new[] { path }, literal))
+            foreach (var (resolved, error) in FileSystemPaths.Resolve(this, new[] { path }, IsLiteral))
             {
                 string target;
                 if (error is null)

@@ -10,23 +10,10 @@ namespace SynapsePS.Commands;
 /// What the upload cmdlets share: path and tuning parameters, the connection, cancellation, and running the
 /// engine off the pipeline thread while every Write* stays on it.
 /// </summary>
-public abstract class UploadCommandBase : PSCmdlet
+public abstract class UploadCommandBase : FileCommandBase
 {
-    protected const string PathSet = "Path";
-    protected const string LiteralPathSet = "LiteralPath";
-
     private readonly CancellationTokenSource _stop = new();
     private SynapseUploadClient? _client;
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = Array.Empty<string>();
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
     /// <summary>Bytes per chunk; 64 KiB to 1 GiB.</summary>
     [Parameter]
@@ -52,8 +39,6 @@ public abstract class UploadCommandBase : PSCmdlet
     public SwitchParameter NoResume { get; set; }
 
     private protected CancellationToken Cancellation => _stop.Token;
-
-    protected bool IsLiteral => ParameterSetName == LiteralPathSet;
 
     /// <summary>Whether progress is drawn at all; with SilentlyContinue no progress is even collected.</summary>
     protected bool ShowProgress =>
