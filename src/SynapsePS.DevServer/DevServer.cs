@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace SynapsePS.DevServer;
 
 public sealed record RequestLogEntry(DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt, string Method, string Path,
-    string? ContentRange, string? ContentType, long? ContentLength, int Status, string? Fault, string? UploadId);
+    string? ContentRange, string? ContentType, long? ContentLength, int Status, string? Fault, string? UploadId, string ConnectionId);
 
 public sealed record UploadInfo(string Id, string Filename, string Owner, long Offset, string Status, string? Md5OfStoredBytes,
     string StoredPath, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
@@ -95,7 +95,7 @@ public sealed class DevServer : IAsyncDisposable
             var h = ctx.Request.Headers;
             _log.Enqueue(new RequestLogEntry(received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
                 h.ContainsKey("Content-Range") ? h["Content-Range"].ToString() : null, ctx.Request.ContentType, ctx.Request.ContentLength,
-                note.Aborted ? 0 : ctx.Response.StatusCode, note.Fault, note.UploadId));
+                note.Aborted ? 0 : ctx.Response.StatusCode, note.Fault, note.UploadId, ctx.Connection.Id));
         }
     }
 

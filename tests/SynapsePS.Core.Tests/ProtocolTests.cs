@@ -65,6 +65,20 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task Sequential_uploads_reuse_one_keep_alive_connection()
+    {
+        var client = new SynapseUploadClient(fixture.Connection(), _scratch.Options(Chunk));
+        var files = Enumerable.Range(0, 5).Select(i => _scratch.File($"reuse-{i}.bin", Chunk * 3 - i, seed: i)).ToList();
+        fixture.Server.ResetLog();
+
+        foreach (var file in files) await client.UploadFileAsync(file);
+
+        var log = fixture.Server.Requests;
+        Assert.Equal(5 * 4, log.Count);
+        Assert.Single(log.Select(r => r.ConnectionId).Distinct());
+    }
+
+    [Fact]
     public async Task Non_ascii_names_arrive_intact()
     {
         var path = _scratch.File("데이터셋 [1].zip", 1000);
