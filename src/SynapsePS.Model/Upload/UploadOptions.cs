@@ -45,10 +45,3 @@ public sealed class UploadOptions
         if (Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Timeout));
     }
 }
-
-/// <summary>Verbose and warning lines from the engine; the cmdlets forward them to their streams.</summary>
-public interface IUploadLog
-{
-    void Verbose(string message);
-    void Warning(string message);
-}
