@@ -128,8 +128,9 @@ internal sealed class LargeBufferTransportFactory : IConnectionListenerFactory
         {
             // A hard close (RST), as a dropped connection looks to the client.
             try { _socket.LingerState = new LingerOption(true, 0); } catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { }
+            // Closing the socket ends the receive loop, which completes Kestrel's input with an error; Kestrel's
+            // own read must not be cancelled under it (it would re-read without advancing).
             _socket.Dispose();
-            _input.Reader.CancelPendingRead();
             _output.Reader.CancelPendingRead();
         }
 

@@ -98,10 +98,15 @@ Describe 'Stopping' {
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'stopped.bin') -Length (40 * 64KB) -Seed 31
             $conn = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
+            # One script, not a batch of statements: a stopped batch keeps running its next statement on a pool
+            # thread after Dispose and takes the host down.
             $ps = [PowerShell]::Create()
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:SYNAPSEPS_MODULE).AddStatement()
-            $null = $ps.AddCommand('Send-SynapseChunkedUpload').AddParameter('LiteralPath', $file.FullName).AddParameter('Connection', $conn).AddParameter('ChunkSize', 64KB)
-            $async = $ps.BeginInvoke()
+            $null = $ps.AddScript({
+                param($module, $path, $conn)
+                Import-Module $module
+                Send-SynapseChunkedUpload -LiteralPath $path -Connection $conn -ChunkSize 64KB
+            }).AddArgument($env:SYNAPSEPS_MODULE).AddArgument($file.FullName).AddArgument($conn)
+            $null = $ps.BeginInvoke()
             (Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 128KB }).Count -gt 0 }) | Should -BeTrue
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
