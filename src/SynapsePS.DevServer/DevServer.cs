@@ -44,7 +44,11 @@ public sealed class DevServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Kestrel's connection-level warnings are about connections that clients (or the fault injection) cut
+        // mid-request; with the large-buffer transport they also include a teardown race on the dead connection's
+        // input ('Reading is already in progress'). None of them affects a request that completes.
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && !(category ?? "").StartsWith("Microsoft.AspNetCore.Server.Kestrel.Connections", StringComparison.Ordinal));
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // The library never hooks process signals (xunit hosts it in-process); Program.cs owns Ctrl+C and SIGTERM.
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();

@@ -48,31 +48,37 @@ internal sealed class MultipartChunkReader(PipeReader reader, string boundary)
         {
             var result = await reader.ReadAsync(ct);
             var buffer = result.Buffer;
-            if (FindDelimiter(buffer, out var data, out var after))
+            // Every read is advanced, even when the sink throws (the client went away): a reader left mid-read
+            // would break Kestrel's own next read of the connection.
+            var consumed = buffer.Start;
+            try
             {
-                if (!data.IsEmpty) await sink(data);
-                total += data.Length;
-                reader.AdvanceTo(after);
-                return total;
+                if (FindDelimiter(buffer, out var data, out var after))
+                {
+                    if (!data.IsEmpty) await sink(data);
+                    total += data.Length;
+                    consumed = after;
+                    return total;
+                }
+                if (result.IsCompleted)
+                {
+                    consumed = buffer.End;
+                    _finished = true;
+                    throw new InvalidDataException("The multipart body ended inside a part.");
+                }
+                // Keep the last bytes: they may be the start of a delimiter split across reads.
+                var safe = buffer.Length - (_delimiter.Length - 1);
+                if (safe > 0)
+                {
+                    var emit = buffer.Slice(0, safe);
+                    await sink(emit);
+                    total += safe;
+                    consumed = emit.End;
+                }
             }
-            if (result.IsCompleted)
+            finally
             {
-                reader.AdvanceTo(buffer.End);
-                _finished = true;
-                throw new InvalidDataException("The multipart body ended inside a part.");
-            }
-            // Keep the last bytes: they may be the start of a delimiter split across reads.
-            var safe = buffer.Length - (_delimiter.Length - 1);
-            if (safe > 0)
-            {
-                var emit = buffer.Slice(0, safe);
-                await sink(emit);
-                total += safe;
-                reader.AdvanceTo(emit.End, buffer.End);
-            }
-            else
-            {
-                reader.AdvanceTo(buffer.Start, buffer.End);
+                reader.AdvanceTo(consumed, buffer.End);
             }
         }
     }
