@@ -1,14 +1,20 @@
-# Retries, resume after a killed process, prompt stop, and files that change mid-upload — through the cmdlets.
+# Retries, refusals that are not retried, resume after a killed process, prompt stop, and files that change
+# mid-upload — through the cmdlets, against the dev server's fault injection.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module $env:SYNAPSEPS_MODULE -Force
     $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'state'
-    $script:Token = 'res-token'
+    $script:Token = 'res-token-' + [guid]::NewGuid().ToString('N')
     $script:Server = Start-SynapseDevServer -ArgumentList '--token', $Token, '--seed', '11'
     $script:Conn = Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token -PassThru
+
+    # PUT requests the server received later than $Since plus a margin (for "nothing is sent after the call ended").
+    function Get-LatePut($Server, [DateTimeOffset] $Since, [double] $MarginSec = 1) {
+        Get-ServerRequests $Server | Where-Object { $_.method -eq 'PUT' -and [DateTimeOffset]::Parse($_.receivedAt) -gt $Since.AddSeconds($MarginSec) }
+    }
 }
 AfterAll {
-    $Server | Stop-SynapseDevServer
+    if ($Server) { $Server | Stop-SynapseDevServer }
     Remove-Item Env:SYNAPSEPS_STATE_DIR -ErrorAction Ignore
 }
 
@@ -17,15 +23,21 @@ Describe 'Transient failures' {
 
     It 'completes every file with the right MD5 when 30% of chunk requests fail with 503/500' {
         Set-ServerFaults $Server @{ failRate = 0.3; failStatuses = @(503, 500); retryAfterSeconds = 0; seed = 5 }
+        Reset-ServerLog $Server
         $files = 1..4 | ForEach-Object { New-TestFile -Path (Join-Path $TestDrive "flaky-$_.bin") -Length (6 * 64KB + $_) -Seed $_ }
-        $results = $files | Send-SynapseChunkedUpload -Connection $Conn -ChunkSize 64KB -RetryDelaySec 0.05
+        $results = @($files | Send-SynapseChunkedUpload -Connection $Conn -ChunkSize 64KB -RetryDelaySec 0.05)
         $results | Should -HaveCount 4
         foreach ($r in $results) {
             $r.Md5 | Should -Be (Get-Md5 $r.FullName)
-            (Get-ServerUpload -Server $Server -Id $r.Id).status | Should -Be 'complete'
+            $stored = Get-ServerUpload -Server $Server -Id $r.Id
+            $stored.status | Should -Be 'complete'
+            Get-Md5 $stored.storedPath | Should -Be $r.Md5
+            (Get-Item -LiteralPath $stored.storedPath).Length | Should -Be $r.Length
         }
+        $failed = @(Get-ServerRequests $Server | Where-Object { $_.status -in 500, 503 })
+        $failed.Count | Should -BeGreaterThan 0 -Because 'the server injected failures'
         ($results | Measure-Object Retries -Sum).Sum | Should -BeGreaterThan 0
-        @(Get-ServerRequests $Server | Where-Object { $_.status -in 500, 503 }).Count | Should -BeGreaterThan 0
+        ($results | Measure-Object Retries -Sum).Sum | Should -Be $failed.Count -Because 'every injected failure is retried once'
     }
 
     It 'reports each retry on the verbose stream' {
@@ -36,24 +48,79 @@ Describe 'Transient failures' {
         ($verbose -join "`n") | Should -Match 'attempt 1 of 4 failed \(HTTP 503\); retrying in'
     }
 
-    It 'waits at least the Retry-After of a 429 before the next request' {
-        Set-ServerFaults $Server @{ throttleRate = 1; throttleRetryAfterSeconds = 2; maxConsecutiveFaults = 1 }
-        $file = New-TestFile -Path (Join-Path $TestDrive 'throttled.bin') -Length 1000
+    It 'gives up after -MaxRetries with ServerError and the status' {
+        Set-ServerFaults $Server @{ failRate = 1; failStatuses = @(503); retryAfterSeconds = 0; maxConsecutiveFaults = 10 }
+        $file = New-TestFile -Path (Join-Path $TestDrive 'gives-up.bin') -Length 1000
         Reset-ServerLog $Server
-        $r = $file | Send-SynapseChunkedUpload -Connection $Conn -RetryDelaySec 0.05
-        $r.Retries | Should -Be 1
-        $puts = @(Get-ServerRequests $Server | Where-Object method -EQ 'PUT')
-        $puts[0].status | Should -Be 429
-        $gap = [DateTimeOffset]::Parse($puts[1].receivedAt) - [DateTimeOffset]::Parse($puts[0].completedAt)
-        $gap.TotalSeconds | Should -BeGreaterOrEqual 1.95
+        $out = $file | Send-SynapseChunkedUpload -Connection $Conn -MaxRetries 2 -RetryDelaySec 0.05 -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ServerError,*'
+        $err[0].Exception.StatusCode | Should -Be 503
+        @(Get-ServerRequests $Server | Where-Object method -EQ 'PUT') | Should -HaveCount 3 -Because 'one attempt and two retries'
+    }
+
+    It 'waits at least the Retry-After of a 429 (server started with --throttle-rate 1 --throttle-retry-after 2)' {
+        $throttled = Start-SynapseDevServer -ArgumentList '--token', $Token, '--throttle-rate', '1', '--throttle-retry-after', '2', '--max-consecutive-faults', '1'
+        try {
+            $file = New-TestFile -Path (Join-Path $TestDrive 'throttled.bin') -Length 1000
+            $c = Connect-Synapse -BaseUrl $throttled.Url -AccessToken $Token -PassThru
+            $r = $file | Send-SynapseChunkedUpload -Connection $c -RetryDelaySec 0.05
+            $r.Md5 | Should -Be (Get-Md5 $file.FullName)
+            $r.Retries | Should -Be 1
+            $puts = @(Get-ServerRequests $throttled | Where-Object method -EQ 'PUT')
+            $puts | Should -HaveCount 2
+            $puts[0].status | Should -Be 429
+            $puts[1].status | Should -Be 200
+            $gap = [DateTimeOffset]::Parse($puts[1].receivedAt) - [DateTimeOffset]::Parse($puts[0].completedAt)
+            $gap.TotalSeconds | Should -BeGreaterOrEqual 1.95 -Because 'Retry-After: 2 beats -RetryDelaySec 0.05'
+        }
+        finally { $throttled | Stop-SynapseDevServer }
+    }
+}
+
+Describe 'Refusals that no retry can fix' {
+    It 'does not retry <Status>: one request per failed file, <ErrorId> (<Category>)' -ForEach @(
+        @{ Status = 401; ErrorId = 'AuthenticationFailed'; Category = 'PermissionDenied'; ServerArgs = @(); UseToken = 'wrong'; Requests = 1; Terminating = $true }
+        @{ Status = 413; ErrorId = 'FileTooLarge'; Category = 'LimitsExceeded'; ServerArgs = @('--max-size', '1000'); UseToken = 'ok'; Requests = 2; Terminating = $false }
+        @{ Status = 507; ErrorId = 'InsufficientStorage'; Category = 'QuotaExceeded'; ServerArgs = @('--quota', '1000'); UseToken = 'ok'; Requests = 2; Terminating = $false }
+    ) {
+        $refusing = Start-SynapseDevServer -ArgumentList (@('--token', 'ok') + $ServerArgs)
+        try {
+            $files = 1..2 | ForEach-Object { New-TestFile -Path (Join-Path $TestDrive "refused-$Status-$_.bin") -Length 5000 -Seed $_ }
+            $c = Connect-Synapse -BaseUrl $refusing.Url -AccessToken $UseToken -PassThru
+            $caught = $null
+            $out = $null
+            try {
+                $out = $files | Send-SynapseChunkedUpload -Connection $c -MaxRetries 3 -RetryDelaySec 0.05 -ErrorVariable err -ErrorAction SilentlyContinue
+            }
+            catch { $caught = $_ }
+            ($null -ne $caught) | Should -Be $Terminating -Because 'only a failure that dooms every file ends the call'
+            $out | Should -BeNullOrEmpty
+            # A terminating error reaches -ErrorVariable wrapped in a CmdletInvocationException: take the caught record.
+            $records = @(if ($caught) { $caught } else { $err })
+            $records | Should -HaveCount $Requests
+            foreach ($e in $records) {
+                $e.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+                $e.CategoryInfo.Category | Should -Be $Category
+                $e.Exception.StatusCode | Should -Be $Status
+                $e.TargetObject | Should -BeIn $files.FullName
+            }
+            $log = @(Get-ServerRequests $refusing)
+            $log | Should -HaveCount $Requests -Because 'a refusal is final: no retry'
+            $log | ForEach-Object { $_.status | Should -Be $Status }
+        }
+        finally { $refusing | Stop-SynapseDevServer }
     }
 }
 
 Describe 'Resume after the process is killed' {
     It 'resumes the same upload from the server''s offset and sends only the rest' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '150'
+        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '100'
+        $first = $null
+        $second = $null
         try {
-            $file = New-TestFile -Path (Join-Path $TestDrive 'killed.bin') -Length 24MB -Seed 21
+            $file = New-TestFile -Path (Join-Path $TestDrive 'killed [big].bin') -Length 40MB -Seed 21
             $state = Join-Path $TestDrive 'killstate'
             $script = Join-Path $TestDrive 'upload.ps1'
             Set-Content -LiteralPath $script -Value @"
@@ -61,97 +128,156 @@ Describe 'Resume after the process is killed' {
 Import-Module '$env:SYNAPSEPS_MODULE'
 Connect-Synapse -BaseUrl '$($slow.Url)' -AccessToken '$Token'
 `$r = Send-SynapseChunkedUpload -LiteralPath '$($file.FullName)' -ChunkSize 1MB
-'RESULT ' + (`$r | Select-Object Id, Resumed, ResumedFromOffset, BytesSent, Md5 | ConvertTo-Json -Compress)
+'RESULT ' + (`$r | Select-Object Id, Resumed, ResumedFromOffset, BytesSent, Md5, Length | ConvertTo-Json -Compress)
 "@
             $first = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSEPS_STATE_DIR = $state }
-            $started = Wait-Until -TimeoutSec 60 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 3MB }).Count -gt 0 }
-            $started | Should -BeTrue -Because 'the first run must get a few chunks in before it is killed'
+            $started = Wait-Until -TimeoutSec 60 -IntervalMs 50 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 2MB }).Count -gt 0 }
+            $started | Should -BeTrue -Because "the first run must get a few chunks in before it is killed. $(if ($first.HasExited) { $first.ErrTask.Result })"
             Stop-Process -Id $first.Id -Force
-            $first.WaitForExit(10000) | Out-Null
-            $before = Get-ServerUpload -Server $slow
+            $first.WaitForExit(10000) | Should -BeTrue
+            $before = @(Get-ServerUpload -Server $slow)
             $before | Should -HaveCount 1
-            $before.status | Should -Be 'uploading'
+            $before[0].status | Should -Be 'uploading'
+            $before[0].offset | Should -BeGreaterThan 0
+            $before[0].offset | Should -BeLessThan $file.Length
+            @(Get-ChildItem -LiteralPath $state -Filter *.json) | Should -HaveCount 1 -Because 'the killed run leaves its journal'
 
             $second = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSEPS_STATE_DIR = $state }
             $second.WaitForExit(120000) | Should -BeTrue
             $line = ($second.OutTask.Result -split "`n" | Where-Object { $_ -like 'RESULT *' }) -replace '^RESULT ', ''
             $line | Should -Not -BeNullOrEmpty -Because $second.ErrTask.Result
             $r = $line | ConvertFrom-Json
-            $r.Id | Should -Be $before.id
+            $r.Id | Should -Be $before[0].id
             $r.Resumed | Should -BeTrue
             $r.ResumedFromOffset | Should -BeGreaterThan 0
-            $r.ResumedFromOffset | Should -BeGreaterOrEqual $before.offset
+            $r.ResumedFromOffset | Should -BeGreaterOrEqual $before[0].offset
             $r.BytesSent | Should -BeLessThan $file.Length
+            $r.BytesSent | Should -Be ($file.Length - $r.ResumedFromOffset)
             $r.Md5 | Should -Be (Get-Md5 $file.FullName)
-            $after = Get-ServerUpload -Server $slow -Id $before.id
+            @(Get-ServerUpload -Server $slow) | Should -HaveCount 1 -Because 'no second upload was started'
+            $after = Get-ServerUpload -Server $slow -Id $before[0].id
             $after.status | Should -Be 'complete'
             Get-Md5 $after.storedPath | Should -Be $r.Md5
-            @(Get-ChildItem $state -Filter *.json) | Should -HaveCount 0 -Because 'the journal goes once the upload is finished'
+            (Get-Item -LiteralPath $after.storedPath).Length | Should -Be $file.Length
+            @(Get-ChildItem -LiteralPath $state -Filter *.json) | Should -HaveCount 0 -Because 'the journal goes once the upload is finished'
         }
-        finally { $slow | Stop-SynapseDevServer }
+        finally {
+            Stop-ChildPwsh $first
+            Stop-ChildPwsh $second
+            $slow | Stop-SynapseDevServer
+        }
     }
 }
 
 Describe 'Stopping' {
-    It 'returns within 2 s of Stop() and a rerun resumes' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '300'
-        try {
-            $file = New-TestFile -Path (Join-Path $TestDrive 'stopped.bin') -Length (40 * 64KB) -Seed 31
-            $conn = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
-            # One script, not a batch of statements: a stopped batch keeps running its next statement on a pool
-            # thread after Dispose and takes the host down.
+    BeforeAll {
+        $script:Slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '300'
+        $script:SlowConn = Connect-Synapse -BaseUrl $Slow.Url -AccessToken $Token -PassThru
+
+        # Starts Send-SynapseChunkedUpload in its own runspace, stops it once the server holds a few chunks.
+        function Stop-SlowUpload([string] $Path) {
             $ps = [PowerShell]::Create()
-            $null = $ps.AddScript({
-                param($module, $path, $conn)
-                Import-Module $module
-                Send-SynapseChunkedUpload -LiteralPath $path -Connection $conn -ChunkSize 64KB
-            }).AddArgument($env:SYNAPSEPS_MODULE).AddArgument($file.FullName).AddArgument($conn)
-            $null = $ps.BeginInvoke()
-            (Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 128KB }).Count -gt 0 }) | Should -BeTrue
+            $null = $ps.AddCommand('Import-Module').AddArgument($env:SYNAPSEPS_MODULE).AddStatement()
+            $null = $ps.AddCommand('Send-SynapseChunkedUpload').AddParameter('LiteralPath', $Path).AddParameter('Connection', $SlowConn).AddParameter('ChunkSize', 64KB)
+            $async = $ps.BeginInvoke()
+            $name = Split-Path $Path -Leaf
+            $going = Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Slow | Where-Object { $_.filename -eq $name -and $_.offset -ge 128KB }).Count -gt 0 }
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $watch.Stop()
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            [pscustomobject]@{
+                Started   = $going
+                StopSec   = $watch.Elapsed.TotalSeconds
+                State     = $ps.InvocationStateInfo.State
+                Completed = $async.IsCompleted
+                StoppedAt = [DateTimeOffset]::UtcNow
+            }
             $ps.Dispose()
-            (Get-ServerUpload -Server $slow).status | Should -Be 'uploading'
-
-            Set-ServerFaults $slow @{ latencyMs = 0 }
-            $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $conn -ChunkSize 64KB
-            $r.Resumed | Should -BeTrue
-            $r.ResumedFromOffset | Should -BeGreaterThan 0
-            $r.Md5 | Should -Be (Get-Md5 $file.FullName)
         }
-        finally { $slow | Stop-SynapseDevServer }
+    }
+    AfterAll { if ($Slow) { $Slow | Stop-SynapseDevServer } }
+    AfterEach { Set-ServerFaults $Slow @{ latencyMs = 300 } }
+
+    It 'returns within 2 s of Stop(), sends nothing more, keeps a token-free journal, and a rerun resumes' {
+        $file = New-TestFile -Path (Join-Path $TestDrive 'stopped.bin') -Length (40 * 64KB) -Seed 31
+        $stop = Stop-SlowUpload $file.FullName
+        $stop.Started | Should -BeTrue
+        $stop.StopSec | Should -BeLessThan 2
+        $stop.State | Should -Be 'Stopped'
+        $stop.Completed | Should -BeTrue
+        $upload = Get-ServerUpload -Server $Slow | Where-Object filename -EQ $file.Name
+        $upload.status | Should -Be 'uploading'
+        Start-Sleep -Milliseconds 1500
+        @(Get-LatePut $Slow $stop.StoppedAt) | Should -HaveCount 0 -Because 'a stopped upload sends no more chunks'
+        $journals = @(Get-ChildItem -LiteralPath $env:SYNAPSEPS_STATE_DIR -Filter *.json)
+        $journals.Count | Should -BeGreaterThan 0 -Because 'the stopped upload keeps its journal for the rerun'
+        ($journals | Get-Content -Raw) -join "`n" | Should -Not -Match $Token
+
+        Set-ServerFaults $Slow @{ latencyMs = 0 }
+        $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $SlowConn -ChunkSize 64KB
+        $r.Id | Should -Be $upload.id
+        $r.Resumed | Should -BeTrue
+        $r.ResumedFromOffset | Should -BeGreaterThan 0
+        $r.BytesSent | Should -BeLessThan $file.Length
+        $r.Md5 | Should -Be (Get-Md5 $file.FullName)
+        Get-Md5 (Get-ServerUpload -Server $Slow -Id $r.Id).storedPath | Should -Be $r.Md5
+    }
+
+    It '-NoResume starts a new upload instead of resuming a stopped one' {
+        $file = New-TestFile -Path (Join-Path $TestDrive 'no-resume.bin') -Length (40 * 64KB) -Seed 32
+        $stop = Stop-SlowUpload $file.FullName
+        $stop.Started | Should -BeTrue
+        $stopped = Get-ServerUpload -Server $Slow | Where-Object filename -EQ $file.Name
+        $stopped | Should -HaveCount 1
+
+        Set-ServerFaults $Slow @{ latencyMs = 0 }
+        $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $SlowConn -ChunkSize 64KB -NoResume
+        $r.Resumed | Should -BeFalse
+        $r.ResumedFromOffset | Should -Be 0
+        $r.Id | Should -Not -Be $stopped.id
+        $r.BytesSent | Should -Be $file.Length
+        $r.Md5 | Should -Be (Get-Md5 $file.FullName)
+        (Get-ServerUpload -Server $Slow -Id $stopped.id).status | Should -Be 'uploading'
     }
 }
 
 Describe 'A file that changes during the upload' {
     It 'fails with FileChangedDuringUpload and the server record is never completed' {
         $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '200'
+        $appender = $null
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'growing.bin') -Length (10 * 64KB) -Seed 41
             $conn = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
+            # Appends 10 bytes once the server holds the first chunk.
             $appender = Start-ThreadJob -ArgumentList $slow.Url, $file.FullName -ScriptBlock {
                 param($url, $path)
                 $deadline = [DateTime]::UtcNow.AddSeconds(30)
                 while ([DateTime]::UtcNow -lt $deadline) {
                     $ups = Invoke-RestMethod ($url + '_dev/uploads')
                     if (@($ups | Where-Object { $_.offset -gt 0 }).Count -gt 0) { break }
-                    Start-Sleep -Milliseconds 50
+                    Start-Sleep -Milliseconds 20
                 }
                 $s = [IO.File]::Open($path, 'Append', 'Write', 'ReadWrite')
                 try { $s.Write([byte[]]::new(10), 0, 10) } finally { $s.Dispose() }
+                'appended'
             }
-            Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $conn -ChunkSize 64KB -ErrorVariable err -ErrorAction SilentlyContinue
-            $appender | Wait-Job -Timeout 30 | Remove-Job -Force
+            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $conn -ChunkSize 64KB -ErrorVariable err -ErrorAction SilentlyContinue
+            $appended = $appender | Wait-Job -Timeout 30 | Receive-Job
+            $appended | Should -Be 'appended'
+            (Get-Item -LiteralPath $file.FullName).Length | Should -Be (10 * 64KB + 10)
+            $out | Should -BeNullOrEmpty
             $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'FileChangedDuringUpload,*'
+            $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+            $err[0].TargetObject | Should -Be $file.FullName
             $uploads = @(Get-ServerUpload -Server $slow)
             $uploads | Should -HaveCount 1
             $uploads[0].status | Should -Be 'uploading'
-            @(Get-ServerRequests $slow | Where-Object method -EQ 'POST') | Should -HaveCount 0
+            @(Get-ServerRequests $slow | Where-Object method -EQ 'POST') | Should -HaveCount 0 -Because 'the finish is never sent'
         }
-        finally { $slow | Stop-SynapseDevServer }
+        finally {
+            if ($appender) { $appender | Remove-Job -Force }
+            $slow | Stop-SynapseDevServer
+        }
     }
 }

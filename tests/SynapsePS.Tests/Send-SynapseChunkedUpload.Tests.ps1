@@ -3,13 +3,13 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module $env:SYNAPSEPS_MODULE -Force
     $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'state'
-    $script:Token = 'send-token'
+    $script:Token = 'send-token-' + [guid]::NewGuid().ToString('N')
     $script:Server = Start-SynapseDevServer -ArgumentList '--token', $Token
     $script:Conn = Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token -PassThru
     $script:Chunk = 64KB
 }
 AfterAll {
-    $Server | Stop-SynapseDevServer
+    if ($Server) { $Server | Stop-SynapseDevServer }
     Remove-Item Env:SYNAPSEPS_STATE_DIR, Env:SYNAPSE_BACKEND_HOST, Env:SYNAPSE_ACCESS_TOKEN -ErrorAction Ignore
 }
 
@@ -20,68 +20,129 @@ Describe 'Uploading from the pipeline' {
             New-TestFile -Path (Join-Path $Dir 'with spaces.bin') -Length 1 -Seed 1
             New-TestFile -Path (Join-Path $Dir 'bracket [1].bin') -Length 64KB -Seed 2
             New-TestFile -Path (Join-Path $Dir '데이터셋 [1].zip') -Length (64KB + 1) -Seed 3
-            New-TestFile -Path (Join-Path $Dir 'several.bin') -Length (5 * 64KB + 77) -Seed 4
+            New-TestFile -Path (Join-Path $Dir 'several chunks.bin') -Length (5 * 64KB + 77) -Seed 4
         )
+        Reset-ServerLog $Server
         $script:Results = @(Get-ChildItem -LiteralPath $Dir | Send-SynapseChunkedUpload -ChunkSize $Chunk -Connection $Conn)
     }
 
     It 'uploads every piped file, one result each' {
         $Results | Should -HaveCount 4
         ($Results.Name | Sort-Object) | Should -Be ($Files.Name | Sort-Object)
+        @($Results.Id | Sort-Object -Unique) | Should -HaveCount 4 -Because 'every file is its own upload'
     }
 
-    It 'stores <Name> bit for bit (length and MD5)' -ForEach @(
-        @{ Name = 'with spaces.bin'; Chunks = 1 }
-        @{ Name = 'bracket [1].bin'; Chunks = 1 }
-        @{ Name = '데이터셋 [1].zip'; Chunks = 2 }
-        @{ Name = 'several.bin'; Chunks = 6 }
+    It 'stores <Name> (<Length> bytes, <Chunks> chunk(s)) bit for bit' -ForEach @(
+        @{ Name = 'with spaces.bin'; Length = 1; Chunks = 1 }
+        @{ Name = 'bracket [1].bin'; Length = 64KB; Chunks = 1 }
+        @{ Name = '데이터셋 [1].zip'; Length = 64KB + 1; Chunks = 2 }
+        @{ Name = 'several chunks.bin'; Length = 5 * 64KB + 77; Chunks = 6 }
     ) {
         $file = Get-Item -LiteralPath (Join-Path $Dir $Name)
+        $file.Length | Should -Be $Length
         $result = $Results | Where-Object Name -EQ $Name
-        $stored = Get-ServerUpload -Server $Server -Id $result.Id
+        $result | Should -HaveCount 1
+        $result.FullName | Should -Be $file.FullName
         $result.Md5 | Should -Be (Get-Md5 $file.FullName)
-        $result.Length | Should -Be $file.Length
+        $result.Length | Should -Be $Length
         $result.ChunkCount | Should -Be $Chunks
+        @(Get-ServerRequests $Server | Where-Object { $_.method -eq 'PUT' -and $_.uploadId -eq $result.Id }) | Should -HaveCount $Chunks
+
+        $stored = Get-ServerUpload -Server $Server -Id $result.Id
         $stored.status | Should -Be 'complete'
         $stored.filename | Should -Be $Name
-        (Get-Item -LiteralPath $stored.storedPath).Length | Should -Be $file.Length
+        $stored.owner | Should -Be $Token
+        $stored.offset | Should -Be $Length
+        (Get-Item -LiteralPath $stored.storedPath).Length | Should -Be $Length
         Get-Md5 $stored.storedPath | Should -Be $result.Md5
     }
 
-    It 'returns a SynapsePS.UploadResult with every documented property' {
-        $r = $Results[0]
+    It 'returns a SynapsePS.UploadResult with every documented property filled in' {
+        $file = $Files[3]
+        $r = $Results | Where-Object Name -EQ $file.Name
         $r.PSObject.TypeNames[0] | Should -Be 'SynapsePS.UploadResult'
-        foreach ($p in 'Id', 'Name', 'FullName', 'Length', 'Md5', 'Url', 'ChunkCount', 'Duration', 'BytesPerSecond', 'ServerRecord', 'Retries', 'Resumed') {
+        foreach ($p in 'Id', 'Name', 'FullName', 'Length', 'Md5', 'Url', 'ChunkCount', 'Duration', 'BytesPerSecond', 'ServerRecord', 'Retries', 'Resumed', 'BytesSent') {
             $r.PSObject.Properties.Name | Should -Contain $p
         }
+        $r.Id | Should -Not -BeNullOrEmpty
+        $r.Md5 | Should -Match '^[0-9a-f]{32}$'
+        $r.Url.AbsoluteUri | Should -Be "$($Server.Url)chunked_upload/$($r.Id)/"
+        $r.Duration | Should -BeOfType [timespan]
+        $r.Duration.Ticks | Should -BeGreaterThan 0
+        $r.BytesPerSecond | Should -BeGreaterThan 0
+        $r.BytesSent | Should -Be $file.Length
+        $r.Resumed | Should -BeFalse
+        $r.Retries | Should -Be 0
         $r.ServerRecord['id'] | Should -Be $r.Id
-        $r.Url.AbsoluteUri | Should -BeLike "$($Server.Url)chunked_upload/$($r.Id)/"
+        $r.ServerRecord['status'] | Should -Be 'complete'
+        $r.ServerRecord['filename'] | Should -Be $file.Name
     }
 
-    It 'uploads with the 50 MiB default chunk size' {
-        $big = New-TestFile -Path (Join-Path $TestDrive 'default-chunk.bin') -Length 60MB -Seed 9
+    It 'uploads a ~60 MB file with the 50 MiB default chunk size' {
+        $big = New-TestFile -Path (Join-Path $TestDrive 'default chunk.bin') -Length 60MB -Seed 9
         $r = $big | Send-SynapseChunkedUpload -Connection $Conn
         $r.ChunkCount | Should -Be 2
+        $r.Length | Should -Be $big.Length
         $r.Md5 | Should -Be (Get-Md5 $big.FullName)
-        (Get-ServerUpload -Server $Server -Id $r.Id).md5OfStoredBytes | Should -Be $r.Md5
+        $stored = Get-ServerUpload -Server $Server -Id $r.Id
+        $stored.status | Should -Be 'complete'
+        $stored.md5OfStoredBytes | Should -Be $r.Md5
+        (Get-Item -LiteralPath $stored.storedPath).Length | Should -Be $big.Length
+        Get-Md5 $stored.storedPath | Should -Be $r.Md5
     }
 
-    It 'binds -Path with wildcards and -LiteralPath with brackets' {
-        $viaWildcard = Send-SynapseChunkedUpload -Path (Join-Path $Dir 'sev*.bin') -ChunkSize $Chunk -Connection $Conn
-        $viaWildcard.Name | Should -Be 'several.bin'
-        $viaLiteral = Send-SynapseChunkedUpload -LiteralPath (Join-Path $Dir 'bracket [1].bin') -Connection $Conn
+    It 'expands -Path wildcards, and takes names with brackets literally once matched' {
+        $r = @(Send-SynapseChunkedUpload -Path (Join-Path $Dir '*.bin') -ChunkSize $Chunk -Connection $Conn)
+        ($r.Name | Sort-Object) | Should -Be @('bracket [1].bin', 'several chunks.bin', 'with spaces.bin')
+        foreach ($x in $r) { $x.Md5 | Should -Be (Get-Md5 $x.FullName) }
+    }
+
+    It 'takes a name with [1] literally through -LiteralPath and its alias -LP' {
+        $path = Join-Path $Dir 'bracket [1].bin'
+        $viaLiteral = Send-SynapseChunkedUpload -LiteralPath $path -Connection $Conn
         $viaLiteral.Name | Should -Be 'bracket [1].bin'
-        $viaLiteral.Md5 | Should -Be (Get-Md5 (Join-Path $Dir 'bracket [1].bin'))
+        $viaLiteral.Md5 | Should -Be (Get-Md5 $path)
+        $viaAlias = Send-SynapseChunkedUpload -LP (Join-Path $Dir '데이터셋 [1].zip') -Connection $Conn -ChunkSize $Chunk
+        $viaAlias.Md5 | Should -Be (Get-Md5 (Join-Path $Dir '데이터셋 [1].zip'))
+    }
+
+    It 'draws one progress bar (id 1, no parent) and closes it' {
+        $file = New-TestFile -Path (Join-Path $TestDrive 'progress.bin') -Length (8 * 64KB) -Seed 12
+        Set-ServerFaults $Server @{ latencyMs = 60 }
+        try {
+            $ps = [PowerShell]::Create()
+            $null = $ps.AddScript({
+                param($module, $path, $conn)
+                $ProgressPreference = 'Continue'
+                Import-Module $module
+                Send-SynapseChunkedUpload -LiteralPath $path -Connection $conn -ChunkSize 64KB
+            }).AddArgument($env:SYNAPSEPS_MODULE).AddArgument($file.FullName).AddArgument($Conn)
+            $out = $ps.Invoke()
+            $records = @($ps.Streams.Progress)
+            $ps.Dispose()
+        }
+        finally { Set-ServerFaults $Server @{} }
+        $out | Should -HaveCount 1
+        $records.Count | Should -BeGreaterThan 1
+        ($records.ActivityId | Sort-Object -Unique) | Should -Be 1
+        ($records.ParentActivityId | Sort-Object -Unique) | Should -Be -1
+        $processing = @($records | Where-Object RecordType -EQ 'Processing')
+        $processing.Count | Should -BeGreaterThan 0
+        $processing[0].Activity | Should -Match 'progress\.bin'
+        for ($i = 1; $i -lt $processing.Count; $i++) { $processing[$i].PercentComplete | Should -BeGreaterOrEqual $processing[$i - 1].PercentComplete }
+        $records[-1].RecordType | Should -Be 'Completed'
     }
 }
 
 Describe 'Input that must not reach the server' {
-    It '-WhatIf sends no request' {
+    It '-WhatIf sends no request and writes nothing' {
         $file = New-TestFile -Path (Join-Path $TestDrive 'whatif.bin') -Length 1000
         Reset-ServerLog $Server
+        $before = @(Get-ServerUpload -Server $Server).Count
         $out = $file | Send-SynapseChunkedUpload -Connection $Conn -WhatIf
         $out | Should -BeNullOrEmpty
         @(Get-ServerRequests $Server) | Should -HaveCount 0
+        @(Get-ServerUpload -Server $Server).Count | Should -Be $before
     }
 
     It 'refuses a zero-byte file with EmptyFile and no request' {
@@ -98,35 +159,69 @@ Describe 'Input that must not reach the server' {
     }
 
     It 'reports a missing path as a non-terminating PathNotFound and still uploads the rest' {
-        $good = New-TestFile -Path (Join-Path $TestDrive 'after-missing.bin') -Length 500
-        $out = @((Join-Path $TestDrive 'missing.bin'), $good.FullName) |
+        $first = New-TestFile -Path (Join-Path $TestDrive 'before-missing.bin') -Length 700 -Seed 5
+        $last = New-TestFile -Path (Join-Path $TestDrive 'after-missing.bin') -Length 500 -Seed 6
+        $missing = Join-Path $TestDrive 'missing.bin'
+        $out = @($first.FullName, $missing, $last.FullName) |
             Send-SynapseChunkedUpload -Connection $Conn -ErrorVariable err -ErrorAction SilentlyContinue
         $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'PathNotFound,*'
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $out | Should -HaveCount 1
-        $out.Name | Should -Be 'after-missing.bin'
+        $err[0].TargetObject | Should -Be $missing
+        $out | Should -HaveCount 2
+        $out.Name | Should -Be @('before-missing.bin', 'after-missing.bin')
+        $out[1].Md5 | Should -Be (Get-Md5 $last.FullName)
+        (Get-ServerUpload -Server $Server -Id $out[1].Id).status | Should -Be 'complete'
     }
 
-    It 'refuses a non-FileSystem path with UnsupportedProvider' {
-        Send-SynapseChunkedUpload -Path 'Env:PATH' -Connection $Conn -ErrorVariable err -ErrorAction SilentlyContinue
+    It 'refuses the non-FileSystem path <Path> (-LiteralPath: <Literal>) with UnsupportedProvider and no request' -ForEach @(
+        @{ Path = 'Env:PATH'; Literal = $false }
+        @{ Path = 'Env:PATH'; Literal = $true }
+        @{ Path = 'Function:prompt'; Literal = $false }
+    ) {
+        Reset-ServerLog $Server
+        $splat = if ($Literal) { @{ LiteralPath = $Path } } else { @{ Path = $Path } }
+        $out = Send-SynapseChunkedUpload @splat -Connection $Conn -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'UnsupportedProvider,*'
+        @(Get-ServerRequests $Server) | Should -HaveCount 0
+    }
+
+    It 'rejects -ChunkSize <Size> at binding (64 KiB to 1 GiB)' -ForEach @(
+        @{ Size = 65535 }
+        @{ Size = 1GB + 1 }
+        @{ Size = 0 }
+    ) {
+        $file = New-TestFile -Path (Join-Path $TestDrive 'chunk-range.bin') -Length 100
+        Reset-ServerLog $Server
+        $caught = $null
+        try { Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $Conn -ChunkSize $Size } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,*'
+        @(Get-ServerRequests $Server) | Should -HaveCount 0
     }
 }
 
 Describe 'Server refusals' {
-    It 'ends the call on a wrong token (AuthenticationFailed, 401) before the next file' {
+    It 'ends the call on a wrong token (AuthenticationFailed, 401) before the next piped file' {
         $a = New-TestFile -Path (Join-Path $TestDrive 'auth-a.bin') -Length 100
         $b = New-TestFile -Path (Join-Path $TestDrive 'auth-b.bin') -Length 100
-        $bad = Connect-Synapse -BaseUrl $Server.Url -AccessToken 'wrong' -PassThru
+        $wrong = 'wrong-' + [guid]::NewGuid().ToString('N')
+        $bad = Connect-Synapse -BaseUrl $Server.Url -AccessToken $wrong -PassThru
         Reset-ServerLog $Server
         $caught = $null
-        try { $a, $b | Send-SynapseChunkedUpload -Connection $bad -MaxRetries 3 -RetryDelaySec 0 } catch { $caught = $_ }
-        $caught | Should -Not -BeNullOrEmpty
+        $out = $null
+        try { $a, $b | Send-SynapseChunkedUpload -Connection $bad -MaxRetries 3 -RetryDelaySec 0 -OutVariable out } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty -Because 'a wrong token dooms every file, so the call ends'
         $caught.FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed,*'
         $caught.CategoryInfo.Category | Should -Be 'PermissionDenied'
         $caught.Exception.StatusCode | Should -Be 401
-        @(Get-ServerRequests $Server) | Should -HaveCount 1 -Because 'no retry, and the second file is not attempted'
+        $caught.TargetObject | Should -Be $a.FullName
+        ($caught | Out-String) | Should -Not -Match $wrong -Because 'the error must not show the token'
+        @($out) | Should -HaveCount 0
+        $requests = @(Get-ServerRequests $Server)
+        $requests | Should -HaveCount 1 -Because 'no retry, and the second file is not attempted'
+        $requests[0].status | Should -Be 401
     }
 
     It 'maps <Status> to <ErrorId> (<Category>) with one request and the status on the exception' -ForEach @(
@@ -137,13 +232,17 @@ Describe 'Server refusals' {
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive "limit-$Status.bin") -Length 5000
             $c = Connect-Synapse -BaseUrl $limited.Url -AccessToken lim -PassThru
-            Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
+            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
+            $out | Should -BeNullOrEmpty
             $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
             $err[0].CategoryInfo.Category | Should -Be $Category
             $err[0].Exception.StatusCode | Should -Be $Status
             $err[0].TargetObject | Should -Be $file.FullName
-            @(Get-ServerRequests $limited) | Should -HaveCount 1
+            $requests = @(Get-ServerRequests $limited)
+            $requests | Should -HaveCount 1
+            $requests[0].status | Should -Be $Status
+            @(Get-ServerUpload -Server $limited | Where-Object status -EQ 'complete') | Should -HaveCount 0
         }
         finally { $limited | Stop-SynapseDevServer }
     }
@@ -153,11 +252,13 @@ Describe 'Server refusals' {
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'stop.bin') -Length 100
             $status = $null
+            $errorId = $null
             try {
                 Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection (Connect-Synapse $limited.Url lim -PassThru) -ErrorAction Stop
             }
-            catch { $status = $_.Exception.StatusCode; $message = $_.Exception.Message }
+            catch { $status = $_.Exception.StatusCode; $errorId = $_.FullyQualifiedErrorId; $message = $_.Exception.Message }
             $status | Should -Be 413
+            $errorId | Should -BeLike 'FileTooLarge,*'
             $message | Should -Match 'exceeds the limit'
         }
         finally { $limited | Stop-SynapseDevServer }
@@ -166,51 +267,84 @@ Describe 'Server refusals' {
 
 Describe 'Connections' {
     It 'uses SYNAPSE_BACKEND_HOST and SYNAPSE_ACCESS_TOKEN when no connection is set' {
+        # A fresh pwsh: this session already has a default connection from Connect-Synapse.
         $file = New-TestFile -Path (Join-Path $TestDrive 'env.bin') -Length 300
         $script = Join-Path $TestDrive 'env.ps1'
         Set-Content -LiteralPath $script -Value @"
 Import-Module '$env:SYNAPSEPS_MODULE'
 `$r = Send-SynapseChunkedUpload -LiteralPath '$($file.FullName)'
-`$r.Md5
+'ID=' + `$r.Id
+'MD5=' + `$r.Md5
 "@
         $p = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSE_BACKEND_HOST = $Server.Url; SYNAPSE_ACCESS_TOKEN = $Token; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'envstate') }
-        $p.WaitForExit(60000) | Should -BeTrue
-        $p.OutTask.Result.Trim() | Should -Be (Get-Md5 $file.FullName) -Because $p.ErrTask.Result
+        try { $p.WaitForExit(60000) | Should -BeTrue } finally { Stop-ChildPwsh $p }
+        $text = $p.OutTask.Result
+        $text | Should -Match ('MD5=' + (Get-Md5 $file.FullName)) -Because $p.ErrTask.Result
+        $id = [regex]::Match($text, 'ID=(\S+)').Groups[1].Value
+        $stored = Get-ServerUpload -Server $Server -Id $id
+        $stored.status | Should -Be 'complete'
+        $stored.owner | Should -Be $Token
     }
 
     It 'ends the call with ConnectionNotConfigured when there is no connection at all' {
-        $file = New-TestFile -Path (Join-Path $TestDrive 'noconn.bin') -Length 300
+        $a = New-TestFile -Path (Join-Path $TestDrive 'noconn-a.bin') -Length 300
+        $b = New-TestFile -Path (Join-Path $TestDrive 'noconn-b.bin') -Length 300
         $script = Join-Path $TestDrive 'noconn.ps1'
         Set-Content -LiteralPath $script -Value @"
 Import-Module '$env:SYNAPSEPS_MODULE'
-try { Send-SynapseChunkedUpload -LiteralPath '$($file.FullName)' } catch { 'ERRORID=' + `$_.FullyQualifiedErrorId }
+try { '$($a.FullName)', '$($b.FullName)' | Send-SynapseChunkedUpload; 'NOT TERMINATED' }
+catch { 'ERRORID=' + `$_.FullyQualifiedErrorId; 'CATEGORY=' + `$_.CategoryInfo.Category }
 "@
-        $p = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSE_BACKEND_HOST = ''; SYNAPSE_ACCESS_TOKEN = '' }
-        $p.WaitForExit(60000) | Should -BeTrue
-        $p.OutTask.Result | Should -Match 'ERRORID=ConnectionNotConfigured,'
+        $p = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSE_BACKEND_HOST = ''; SYNAPSE_ACCESS_TOKEN = ''; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'noconnstate') }
+        try { $p.WaitForExit(60000) | Should -BeTrue } finally { Stop-ChildPwsh $p }
+        $p.OutTask.Result | Should -Match 'ERRORID=ConnectionNotConfigured,' -Because $p.ErrTask.Result
+        $p.OutTask.Result | Should -Match 'CATEGORY=InvalidOperation'
+        $p.OutTask.Result | Should -Not -Match 'NOT TERMINATED'
     }
 
-    It 'never shows the tokens: connection object, JSON, verbose output, journals' {
+    It 'never shows the tokens: connection object, JSON, tables, verbose output, results' {
         $secret = 'auth-secret-' + [guid]::NewGuid().ToString('N')
         $c = Connect-Synapse -BaseUrl $Server.Url -AccessToken (ConvertTo-SecureString $Token -AsPlainText -Force) -Token $secret -Tenant acme -PassThru
-        foreach ($text in ($c | Format-List * | Out-String), ($c | ConvertTo-Json), ($c | Out-String)) {
+        $c | Should -Not -BeNullOrEmpty
+        foreach ($text in ($c | Format-List * | Out-String), ($c | ConvertTo-Json -Depth 5), ($c | Out-String), ($c | Format-Table * | Out-String)) {
+            $text | Should -Not -BeNullOrEmpty
             $text | Should -Not -Match $secret
             $text | Should -Not -Match $Token
         }
         $c.Tenant | Should -Be 'acme'
         $c.HasAuthorizationToken | Should -BeTrue
         $file = New-TestFile -Path (Join-Path $TestDrive 'secret.bin') -Length (3 * 64KB)
-        $verbose = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -ChunkSize 64KB -Verbose 4>&1 | Out-String
-        $verbose | Should -Match 'Upload to'
+        $stream = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -ChunkSize 64KB -Verbose 4>&1
+        $verbose = @($stream | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) | Out-String
+        $verbose | Should -Match 'Upload'
         $verbose | Should -Not -Match $secret
         $verbose | Should -Not -Match $Token
-        $journals = Get-ChildItem $env:SYNAPSEPS_STATE_DIR -Filter *.json -ErrorAction Ignore | Get-Content -Raw
-        "$journals" | Should -Not -Match $secret
+        $result = $stream | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $result.Md5 | Should -Be (Get-Md5 $file.FullName)
+        ($result | Format-List * | Out-String) | Should -Not -Match $Token
+    }
+
+    It 'accepts the access token as a plain string and as a SecureString' {
+        $file = New-TestFile -Path (Join-Path $TestDrive 'token-kinds.bin') -Length 2000
+        foreach ($given in $Token, (ConvertTo-SecureString $Token -AsPlainText -Force)) {
+            $c = Connect-Synapse -BaseUrl $Server.Url -AccessToken $given -PassThru
+            $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c
+            (Get-ServerUpload -Server $Server -Id $r.Id).owner | Should -Be $Token
+        }
     }
 
     It 'Connect-Synapse sets the session default used by later calls' {
-        Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token
-        $file = New-TestFile -Path (Join-Path $TestDrive 'default-conn.bin') -Length 256
-        (Send-SynapseChunkedUpload -LiteralPath $file.FullName).Md5 | Should -Be (Get-Md5 $file.FullName)
+        $other = Start-SynapseDevServer -ArgumentList '--token', 'default-conn'
+        try {
+            Connect-Synapse -BaseUrl $other.Url -AccessToken 'default-conn' | Should -BeNullOrEmpty -Because 'without -PassThru it writes nothing'
+            $file = New-TestFile -Path (Join-Path $TestDrive 'default-conn.bin') -Length 256
+            $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName
+            $r.Md5 | Should -Be (Get-Md5 $file.FullName)
+            (Get-ServerUpload -Server $other -Id $r.Id).status | Should -Be 'complete' -Because 'the upload went to the server named by Connect-Synapse'
+        }
+        finally {
+            $other | Stop-SynapseDevServer
+            Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token   # leave a working default behind
+        }
     }
 }

@@ -1,61 +1,77 @@
-# Shared by the Pester suites: the dev server, test files, MD5s and fresh pwsh processes.
+# Shared by the Pester suites: the dev server (tools/DevServer.psm1, re-exported), test files, MD5s, the
+# server's records, and fresh pwsh processes.
 $root = (Resolve-Path "$PSScriptRoot/../..").Path
-Import-Module (Join-Path $root 'tools/DevServer.psm1') -Global
+Import-Module (Join-Path $root 'tools/DevServer.psm1')
 
 function New-TestFile {
-    # A file of pseudo-random bytes (deterministic per seed), or a sparse file with -Sparse.
-    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [long] $Length, [int] $Seed = 1, [switch] $Sparse)
+    # A file of pseudo-random bytes (deterministic per seed), or with -Sparse a file of that length with no data
+    # written (FileStream.SetLength), for "too large" checks without gigabytes on disk.
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [Parameter(Mandatory)] [long] $Length,
+        [int] $Seed = 1,
+        [switch] $Sparse
+    )
     $dir = Split-Path $Path -Parent
     if ($dir -and -not (Test-Path -LiteralPath $dir)) { $null = New-Item -ItemType Directory -Path $dir }
     $stream = [IO.File]::Create($Path)
     try {
-        if ($Sparse) { $stream.SetLength($Length) }
-        else { Write-RandomBytes $stream $Length $Seed }
+        if ($Sparse) {
+            $stream.SetLength($Length)
+        }
+        else {
+            $random = [Random]::new($Seed)
+            $buffer = [byte[]]::new([Math]::Min(1MB, [Math]::Max(1, $Length)))
+            for ($written = 0L; $written -lt $Length; $written += $buffer.Length) {
+                $random.NextBytes($buffer)
+                $stream.Write($buffer, 0, [int][Math]::Min($buffer.Length, $Length - $written))
+            }
+        }
     }
     finally { $stream.Dispose() }
     Get-Item -LiteralPath $Path
 }
 
-function Write-RandomBytes([IO.Stream] $stream, [long] $Length, [int] $Seed) {
-    $random = [Random]::new($Seed)
-        $buffer = [byte[]]::new([Math]::Min(1MB, [Math]::Max(1, $Length)))
-        for ($written = 0L; $written -lt $Length; $written += $buffer.Length) {
-            $random.NextBytes($buffer)
-            $stream.Write($buffer, 0, [int][Math]::Min($buffer.Length, $Length - $written))
-        }
-}
-
-function Get-Md5([Parameter(Mandatory)] [string] $LiteralPath) {
+function Get-Md5 {
+    # Lowercase hex MD5 of a file (the form the cmdlets and the server use).
+    param([Parameter(Mandatory, Position = 0)] [Alias('Path')] [string] $LiteralPath)
     (Get-FileHash -LiteralPath $LiteralPath -Algorithm MD5).Hash.ToLowerInvariant()
 }
 
-function Get-ServerUpload([Parameter(Mandatory)] $Server, [string] $Id) {
-    # Invoke-RestMethod writes a JSON array as one object; enumerate it.
+function Get-ServerUpload {
+    # The server's upload records (GET /_dev/uploads), or the one with -Id.
+    param([Parameter(Mandatory)] $Server, [string] $Id)
+    # Invoke-RestMethod may write a JSON array as one object; enumerate it.
     foreach ($u in (Invoke-SynapseDevApi -Server $Server -Path uploads)) { if (-not $Id -or $u.id -eq $Id) { $u } }
 }
 
-function Get-ServerRequests([Parameter(Mandatory)] $Server) {
+function Get-ServerRequests {
+    # The server's request log (GET /_dev/requests), oldest first.
+    param([Parameter(Mandatory, Position = 0)] $Server)
     foreach ($r in (Invoke-SynapseDevApi -Server $Server -Path requests)) { $r }
 }
 
-function Reset-ServerLog([Parameter(Mandatory)] $Server) {
+function Reset-ServerLog {
+    param([Parameter(Mandatory, Position = 0)] $Server)
     $null = Invoke-SynapseDevApi -Server $Server -Path reset-log -Method POST
 }
 
-function Set-ServerFaults([Parameter(Mandatory)] $Server, [hashtable] $Faults = @{}) {
+function Set-ServerFaults {
+    # Replaces the server's fault settings (POST /_dev/faults); @{} turns every fault off.
+    param([Parameter(Mandatory, Position = 0)] $Server, [Parameter(Position = 1)] [hashtable] $Faults = @{})
     $null = Invoke-SynapseDevApi -Server $Server -Path faults -Method POST -Body $Faults
 }
 
 function Get-PwshCommand {
-    # A fresh pwsh like this one (a .NET tool runs as 'dotnet pwsh.dll').
+    # The command line of a fresh pwsh like this one (a .NET tool runs as 'dotnet pwsh.dll').
     $exe = [Environment]::ProcessPath
     if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
     @($exe)
 }
 
 function Start-ChildPwsh {
-    # Starts a child pwsh running a script file; returns the Process (output redirected to files).
-    param([Parameter(Mandatory)] [string] $ScriptPath, [string] $OutFile, [hashtable] $Environment = @{})
+    # Starts a child pwsh running a script file; returns the Process with OutTask/ErrTask (its output).
+    param([Parameter(Mandatory)] [string] $ScriptPath, [hashtable] $Environment = @{})
     $cmd = Get-PwshCommand
     $psi = [Diagnostics.ProcessStartInfo]::new($cmd[0])
     foreach ($a in @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $ScriptPath)) { $psi.ArgumentList.Add($a) }
@@ -69,9 +85,18 @@ function Start-ChildPwsh {
     $p
 }
 
+function Stop-ChildPwsh {
+    # Kills a child pwsh (and its children) if it still runs; for finally blocks.
+    param([Parameter(Mandatory, Position = 0)] [AllowNull()] [Diagnostics.Process] $Process)
+    if ($Process -and -not $Process.HasExited) {
+        try { $Process.Kill($true) } catch { }
+        $null = $Process.WaitForExit(10000)
+    }
+}
+
 function Wait-Until {
     # Polls a condition (bounded); returns whether it became true.
-    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSec = 30, [int] $IntervalMs = 100)
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $Condition, [double] $TimeoutSec = 30, [int] $IntervalMs = 100)
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
     while ([DateTime]::UtcNow -lt $deadline) {
         if (& $Condition) { return $true }
@@ -80,4 +105,6 @@ function Wait-Until {
     $false
 }
 
-Export-ModuleMember -Function *
+Export-ModuleMember -Function New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults,
+    Get-PwshCommand, Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
+    Start-SynapseDevServer, Stop-SynapseDevServer, Invoke-SynapseDevApi
