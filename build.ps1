@@ -80,47 +80,69 @@ function Get-PesterPath {
     return $manifest
 }
 
+function Invoke-Xunit([string] $Project, [string] $Results) {
+    # One xunit project; returns its counts from the trx (a run that broke before writing one counts as a failure).
+    $name = Split-Path $Project -Leaf
+    Write-Host "`n=== xunit: $name ==="
+    & dotnet test $Project -c $Configuration --no-build --nologo `
+        --logger 'console;verbosity=normal' --logger "trx;LogFileName=$name.trx" --results-directory $Results | Out-Host
+    $exit = $LASTEXITCODE
+    $trx = Join-Path $Results "$name.trx"
+    if (Test-Path $trx) {
+        $c = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        return @{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout; Skipped = [int]$c.notExecuted; Exit = $exit }
+    }
+    @{ Passed = 0; Failed = 1; Skipped = 0; Exit = $exit }
+}
+
+function Invoke-PesterRun([string] $Title, [string[]] $TestPath, [string] $Results, [hashtable] $Environment = @{}) {
+    # The Pester suite (or part of it) in a fresh pwsh against out/SynapsePS, with extra environment variables.
+    Write-Host "`n=== Pester: $Title ==="
+    $summary = Join-Path $Results ("pester-" + ($Title -replace '[^\w]+', '-') + '.json')
+    $pwsh = Get-PwshCommand
+    $saved = @{}
+    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+    try {
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Invoke-PesterTests.ps1') `
+            -PesterPath (Get-PesterPath) -ModuleManifest (Join-Path $ModuleOut 'SynapsePS.psd1') -TestPath ($TestPath -join '|') -SummaryPath $summary | Out-Host
+        $exit = $LASTEXITCODE
+    }
+    finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+    if (Test-Path $summary) {
+        $j = Get-Content $summary -Raw | ConvertFrom-Json
+        return @{ Passed = [int]$j.Passed; Failed = [int]$j.Failed; Skipped = [int]$j.Skipped; Exit = $exit }
+    }
+    @{ Passed = 0; Failed = 1; Skipped = 0; Exit = $exit }
+}
+
 function Invoke-Test {
     Invoke-Build
     $results = Join-Path $Out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $results
+    $pesterTests = Join-Path $Root 'tests/SynapsePS.Tests'
 
-    Write-Host "`n=== xunit: SynapsePS.Core.Tests ==="
-    & dotnet test (Join-Path $Root 'tests/SynapsePS.Core.Tests') -c $Configuration --no-build --nologo `
-        --logger 'console;verbosity=normal' --logger 'trx;LogFileName=core.trx' --results-directory $results
-    $xunitExit = $LASTEXITCODE
-    $xunit = @{ Passed = 0; Failed = 0; Skipped = 0 }
-    $trx = Join-Path $results 'core.trx'
-    if (Test-Path $trx) {
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-        $xunit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout; Skipped = [int]$counters.notExecuted }
-    } elseif ($xunitExit -ne 0) {
-        $xunit.Failed = 1   # the run itself broke
+    # Both engine builds run: net8.0 (PowerShell 7) and netstandard2.0 (Windows PowerShell 5.1, loaded here into
+    # PowerShell 7 through a switch meant for tests), the latter on the suites that exercise the engine.
+    $runs = [ordered]@{
+        'xunit (net8.0 engine)'                = Invoke-Xunit (Join-Path $Root 'tests/SynapsePS.Core.Tests') $results
+        'xunit (netstandard2.0 engine)'        = Invoke-Xunit (Join-Path $Root 'tests/SynapsePS.Core.Tests.NetStandard') $results
+        'Pester (net8.0 engine)'               = Invoke-PesterRun 'whole suite, net8.0 engine' @($pesterTests) $results
+        'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'protocol, resilience, resume and batch, netstandard2.0 engine' `
+            @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Rerun' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
+            $results @{ SYNAPSEPS_TEST_ENGINE = 'netstandard2.0' }
     }
 
-    Write-Host "`n=== Pester: tests/SynapsePS.Tests (fresh pwsh against out/SynapsePS) ==="
-    $pester = Get-PesterPath
-    $summary = Join-Path $results 'pester.json'
-    $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Invoke-PesterTests.ps1') `
-        -PesterPath $pester -ModuleManifest (Join-Path $ModuleOut 'SynapsePS.psd1') -TestPath (Join-Path $Root 'tests/SynapsePS.Tests') -SummaryPath $summary
-    $pesterExit = $LASTEXITCODE
-    $ps = @{ Passed = 0; Failed = 0; Skipped = 0 }
-    if (Test-Path $summary) {
-        $j = Get-Content $summary -Raw | ConvertFrom-Json
-        $ps = @{ Passed = [int]$j.Passed; Failed = [int]$j.Failed; Skipped = [int]$j.Skipped }
-    } elseif ($pesterExit -ne 0) {
-        $ps.Failed = 1
-    }
-
-    $passed = $xunit.Passed + $ps.Passed
-    $failed = $xunit.Failed + $ps.Failed
-    $skipped = $xunit.Skipped + $ps.Skipped
     Write-Host ''
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($ps.Passed) passed, $($ps.Failed) failed, $($ps.Skipped) skipped"
+    $passed = 0; $failed = 0; $skipped = 0; $broken = $false
+    foreach ($name in $runs.Keys) {
+        $r = $runs[$name]
+        Write-Host ("{0}: {1} passed, {2} failed, {3} skipped" -f $name, $r.Passed, $r.Failed, $r.Skipped)
+        $passed += $r.Passed; $failed += $r.Failed; $skipped += $r.Skipped
+        if ($r.Exit -ne 0) { $broken = $true }
+    }
     Write-Host "Tests: $passed passed, $failed failed, $skipped skipped"
-    if ($failed -gt 0 -or $passed -eq 0 -or $xunitExit -ne 0 -or $pesterExit -ne 0) { exit 1 }
+    if ($failed -gt 0 -or $passed -eq 0 -or $broken) { exit 1 }
 }
 
 function Invoke-Demo {

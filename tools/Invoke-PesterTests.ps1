@@ -2,6 +2,7 @@
 param(
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ModuleManifest,
+    # One or more test files or folders, separated by '|'.
     [Parameter(Mandatory)] [string] $TestPath,
     [Parameter(Mandatory)] [string] $SummaryPath
 )
@@ -11,7 +12,7 @@ Import-Module $PesterPath -MinimumVersion 5.5.0
 $env:SYNAPSEPS_MODULE = $ModuleManifest
 
 $config = New-PesterConfiguration
-$config.Run.Path = $TestPath
+$config.Run.Path = [string[]]($TestPath -split '\|')
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.Should.ErrorAction = 'Continue'

@@ -1,10 +1,10 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using Polly;
 using SynapsePS.Protocol;
 using SynapsePS.Resilience;
 using SynapsePS.Resume;
+using SynapsePS.Connections;
 using SynapsePS.Upload;
 
 namespace SynapsePS;
@@ -20,9 +20,8 @@ public sealed class SynapseUploadClient
 
     public SynapseUploadClient(SynapseConnection connection, UploadOptions? options = null)
     {
-        Connection = connection ?? throw new ArgumentNullException(nameof(connection));
-        Options = options ?? new UploadOptions();
-        Options.Validate();
+        Connection = ConnectionRules.Validate(connection ?? throw new ArgumentNullException(nameof(connection)));
+        Options = UploadOptionsRules.Validate(options ?? new UploadOptions());
         _protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options));
         _journal = UploadJournal.Open(Options.StateDirectory);
     }
@@ -31,290 +30,48 @@ public sealed class SynapseUploadClient
 
     public UploadOptions Options { get; }
 
-    /// <summary>The folder holding the resume journals.</summary>
-    public string StateDirectory => _journal.Directory;
-
     /// <summary>
     /// Uploads one file, resuming an interrupted upload of it when its journal and the server allow.
     /// Throws <see cref="SynapseClientException"/> for every failure, <see cref="OperationCanceledException"/> when cancelled
     /// (the journal then stays, so the next call resumes).
     /// </summary>
-    public async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress = null,
-        IUploadLog? log = null, CancellationToken cancellationToken = default)
+    public Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress = null,
+        IUploadLog? log = null, CancellationToken cancellationToken = default) =>
+        UploadFileAsync(path, progress, log, skipLookedUp: false, cancellationToken);
+
+    /// <summary>
+    /// With <see cref="UploadOptions.SkipUploaded"/>: the result of an earlier upload of this file to this server,
+    /// when the file is unchanged since (same length and last-write time); otherwise null. Sends no request.
+    /// </summary>
+    internal UploadResult? TrySkip(string fullName, IUploadLog? log)
+    {
+        if (!Options.SkipUploaded) return null;
+        return null;
+    }
+
+    internal async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress,
+        IUploadLog? log, bool skipLookedUp, CancellationToken cancellationToken)
     {
         if (path is null) throw new ArgumentNullException(nameof(path));
-        using var file = LocalFile.Open(path);
         try
         {
-            var run = new FileUploadRun(this, file, progress, new UploadStats(log));
+            if (!skipLookedUp && TrySkip(System.IO.Path.GetFullPath(path), log) is { } skipped) return skipped;
+            using var file = LocalFile.Open(path);
+            var run = new FileUploadRun(_protocol, _journal, Connection.BaseUrl, Options, file, progress, new UploadStats(log));
             return await run.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SynapseClientException ex)
         {
-            throw ex.WithFile(file.FullName);
+            throw ex.WithFile(path);
         }
-    }
-
-    /// <summary>One upload of one file: the state machine of the protocol.</summary>
-    private sealed class FileUploadRun
-    {
-        // Answers that move the offset nowhere (resyncs, lost acknowledgements) before we give up on the server.
-        private const int MaxStalledRounds = 5;
-
-        private readonly SynapseUploadClient _client;
-        private readonly LocalFile _file;
-        private readonly IProgress<UploadProgress>? _progress;
-        private readonly UploadStats _stats;
-        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-
-        private Uri? _url;
-        private string? _id;
-        private long _offset;           // the server's acknowledged offset
-        private long _reported;         // high-water mark of progress, so bars never go backwards
-        private long _phaseStartBytes;
-        private System.Diagnostics.Stopwatch _phaseClock = System.Diagnostics.Stopwatch.StartNew();
-
-        public FileUploadRun(SynapseUploadClient client, LocalFile file, IProgress<UploadProgress>? progress, UploadStats stats)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _client = client;
-            _file = file;
-            _progress = progress;
-            _stats = stats;
+            throw;
         }
-
-        private ChunkedUploadProtocol Protocol => _client._protocol;
-        private UploadJournal Journal => _client._journal;
-        private UploadOptions Options => _client.Options;
-        private Uri BaseUrl => _client.Connection.BaseUrl;
-
-        public async Task<UploadResult> RunAsync(CancellationToken ct)
+        catch (Exception ex)
         {
-            using var digest = new FileDigest(_file.FullName);
-            var resumed = Options.Resume && await TryResumeAsync(ct).ConfigureAwait(false);
-            if (!Options.Resume) Journal.Delete(BaseUrl, _file.FullName);
-            var resumedFrom = resumed ? _offset : 0;
-
-            var chunks = 0;
-            var stalled = 0;
-            var restartedAfterExpiry = false;
-            StartPhase(UploadPhase.Uploading, _offset);
-            while (_offset < _file.Length)
-            {
-                ct.ThrowIfCancellationRequested();
-                _file.EnsureUnchanged();
-                if (digest.Length < _offset) await HashUpToAsync(digest, _offset, ct).ConfigureAwait(false);
-
-                var start = _offset;
-                var length = (int)Math.Min(Options.ChunkSize, _file.Length - start);
-                long sentInChunk = 0;
-                UploadRecord record;
-                try
-                {
-                    record = await Protocol.PutChunkAsync(_url, _file, digest, start, length, _stats, n =>
-                    {
-                        sentInChunk += n;
-                        Report(UploadPhase.Uploading, start + sentInChunk);
-                    }, ct).ConfigureAwait(false);
-                }
-                catch (SynapseClientException ex) when (ex.Kind == SynapseErrorKind.OffsetMismatch && _url is not null)
-                {
-                    // The server holds a different amount than we thought (a lost acknowledgement, or it lost data):
-                    // continue from what it holds. The MD5 stays that of the file, whatever is resent or skipped.
-                    var serverOffset = ex.ExpectedOffset ?? (await Protocol.GetRecordAsync(_url, _stats, ct).ConfigureAwait(false)).Offset;
-                    CheckOffset(serverOffset, ex);
-                    _stats.Log?.Verbose($"'{_file.Name}': the server holds {serverOffset} bytes, not {start}; continuing from there.");
-                    if (serverOffset <= start && ++stalled > MaxStalledRounds) throw;
-                    _offset = serverOffset;
-                    continue;
-                }
-                catch (SynapseClientException ex) when (ex.Kind == SynapseErrorKind.UploadExpired && _url is not null && !restartedAfterExpiry)
-                {
-                    restartedAfterExpiry = true;
-                    _stats.Log?.Warning($"The upload {_id} of '{_file.Name}' expired on the server; starting a new upload.");
-                    Journal.Delete(BaseUrl, _file.FullName);
-                    (_url, _id, _offset, resumed, resumedFrom) = (null, null, 0, false, 0);
-                    continue;
-                }
-
-                CheckOffset(record.Offset, null);
-                if (record.Offset <= start)
-                {
-                    if (++stalled > MaxStalledRounds)
-                        throw new SynapseClientException(SynapseErrorKind.UnexpectedResponse,
-                            $"The server acknowledged chunks without advancing past byte {start}.", filePath: _file.FullName);
-                }
-                else
-                {
-                    stalled = 0;
-                }
-
-                (_url, _id, _offset) = (record.Url, record.Id, record.Offset);
-                chunks++;
-                SaveJournal();
-            }
-
-            // Every byte is acknowledged. Only now may the server be asked to finish: a drf-chunked-upload server
-            // completes a truncated upload whenever the MD5 matches what it holds.
-            if (digest.Length < _file.Length) await HashUpToAsync(digest, _file.Length, ct).ConfigureAwait(false);
-            _file.EnsureUnchanged();
-            var md5 = digest.Finish();
-            Report(UploadPhase.Finishing, _file.Length);
-            var final = await FinishAsync(md5, ct).ConfigureAwait(false);
-            Journal.Delete(BaseUrl, _file.FullName);
-            Report(UploadPhase.Completed, _file.Length);
-
-            var duration = _clock.Elapsed;
-            return new UploadResult
-            {
-                Id = final.Id,
-                Name = _file.Name,
-                FullName = _file.FullName,
-                Length = _file.Length,
-                Md5 = md5,
-                Url = final.Url,
-                Status = final.Status ?? "complete",
-                ChunkCount = chunks,
-                Duration = duration,
-                BytesPerSecond = duration.TotalSeconds > 0 ? (_file.Length - resumedFrom) / duration.TotalSeconds : 0,
-                BytesSent = _stats.BytesSent,
-                Retries = _stats.Retries,
-                Resumed = resumed,
-                ResumedFromOffset = resumedFrom,
-                ServerRecord = final.Fields,
-            };
-        }
-
-        private async Task<UploadRecord> FinishAsync(string md5, CancellationToken ct)
-        {
-            try
-            {
-                return await Protocol.CompleteAsync(_url!, md5, _stats, ct).ConfigureAwait(false);
-            }
-            catch (SynapseClientException ex) when (ex.StatusCode == 400 && ex.Kind != SynapseErrorKind.ChecksumMismatch)
-            {
-                // A finish whose reply was lost and then retried is refused as "already complete"; only our own
-                // POST with this MD5 can have completed it, so the record settles it.
-                var record = await Protocol.GetRecordAsync(_url!, _stats, ct).ConfigureAwait(false);
-                if (record.IsComplete && record.Offset == _file.Length) return record;
-                throw;
-            }
-            catch (SynapseClientException ex) when (ex.Kind == SynapseErrorKind.ChecksumMismatch)
-            {
-                // The server's bytes are not the file's; resuming that upload could never succeed.
-                Journal.Delete(BaseUrl, _file.FullName);
-                throw new SynapseClientException(SynapseErrorKind.ChecksumMismatch,
-                    $"The server's copy of '{_file.Name}' does not match the file's MD5 {md5}; the upload was not completed. {ex.Detail}".TrimEnd(),
-                    ex.StatusCode, ex.Detail, ex.ResponseBody, _file.FullName, ex);
-            }
-        }
-
-        /// <summary>Continues an interrupted upload of this file when its journal and the server agree.</summary>
-        private async Task<bool> TryResumeAsync(CancellationToken ct)
-        {
-            var entry = Journal.TryLoad(BaseUrl, _file.FullName);
-            if (entry is null) return false;
-
-            if (entry.Length != _file.Length || entry.LastWriteTimeUtc != _file.LastWriteTimeUtc)
-            {
-                _stats.Log?.Warning($"'{_file.Name}' changed since its upload {entry.UploadId} was interrupted (length or last-write time); starting a new upload.");
-                Journal.Delete(BaseUrl, _file.FullName);
-                return false;
-            }
-
-            UploadRecord record;
-            try
-            {
-                record = await Protocol.GetRecordAsync(new Uri(entry.UploadUrl), _stats, ct).ConfigureAwait(false);
-            }
-            catch (SynapseClientException ex) when (ex.Kind is SynapseErrorKind.UploadNotFound or SynapseErrorKind.UploadExpired)
-            {
-                _stats.Log?.Warning($"The interrupted upload {entry.UploadId} of '{_file.Name}' is gone from the server (HTTP {ex.StatusCode}); starting a new upload.");
-                Journal.Delete(BaseUrl, _file.FullName);
-                return false;
-            }
-
-            if (record.IsComplete || record.Offset > _file.Length)
-            {
-                _stats.Log?.Warning(record.IsComplete
-                    ? $"The upload {record.Id} of '{_file.Name}' is already complete on the server; starting a new upload."
-                    : $"The server holds more bytes of upload {record.Id} than '{_file.Name}' has; starting a new upload.");
-                Journal.Delete(BaseUrl, _file.FullName);
-                return false;
-            }
-
-            (_url, _id, _offset) = (record.Url, record.Id, record.Offset);
-            _stats.Log?.Verbose($"Resuming upload {record.Id} of '{_file.Name}' from byte {record.Offset} of {_file.Length}.");
-            return true;
-        }
-
-        /// <summary>Hashes the file from what the digest holds up to <paramref name="target"/> (the part the server already has).</summary>
-        private async Task HashUpToAsync(FileDigest digest, long target, CancellationToken ct)
-        {
-            StartPhase(UploadPhase.Verifying, digest.Length, target);
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Http.ChunkBody.BlockSize);
-            try
-            {
-                while (digest.Length < target)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    var position = digest.Length;
-                    var count = (int)Math.Min(buffer.Length, target - position);
-                    await _file.ReadExactlyAsync(position, buffer, count, ct).ConfigureAwait(false);
-                    digest.Append(position, buffer, count);
-                    Report(UploadPhase.Verifying, digest.Length, target);
-                }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-            StartPhase(UploadPhase.Uploading, _offset);
-        }
-
-        private void SaveJournal()
-        {
-            try
-            {
-                Journal.Save(new JournalEntry
-                {
-                    BaseUrl = BaseUrl.AbsoluteUri,
-                    UploadUrl = _url!.AbsoluteUri,
-                    UploadId = _id!,
-                    FullName = _file.FullName,
-                    Length = _file.Length,
-                    LastWriteTimeUtc = _file.LastWriteTimeUtc,
-                    ChunkSize = Options.ChunkSize,
-                    Offset = _offset,
-                });
-            }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-            {
-                // The upload itself is fine; only a later resume loses its shortcut.
-                _stats.Log?.Warning($"Could not write the resume journal in '{Journal.Directory}': {ex.Message}");
-            }
-        }
-
-        private void CheckOffset(long serverOffset, Exception? inner)
-        {
-            if (serverOffset < 0 || serverOffset > _file.Length)
-                throw new SynapseClientException(SynapseErrorKind.UnexpectedResponse,
-                    $"The server reports offset {serverOffset} for a file of {_file.Length} bytes.", filePath: _file.FullName, inner: inner);
-        }
-
-        private void StartPhase(UploadPhase phase, long bytesDone, long? total = null)
-        {
-            _phaseClock = System.Diagnostics.Stopwatch.StartNew();
-            _phaseStartBytes = bytesDone;
-            _reported = bytesDone;
-            Report(phase, bytesDone, total);
-        }
-
-        private void Report(UploadPhase phase, long bytesDone, long? total = null)
-        {
-            if (_progress is null) return;
-            if (bytesDone > _reported) _reported = bytesDone;
-            _progress.Report(new UploadProgress(_file.FullName, phase, _reported, total ?? _file.Length, _phaseClock.Elapsed,
-                Math.Max(0, _reported - _phaseStartBytes)));
+            throw Failures.Unexpected(ex, path);
         }
     }
 }
+

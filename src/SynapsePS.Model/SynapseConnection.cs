@@ -3,65 +3,57 @@ using System;
 namespace SynapsePS;
 
 /// <summary>
-/// Where to upload and with which credentials. The tokens are deliberately not public properties, so that no
-/// display, log or serialization of this object can show them.
+/// Where to upload and with which credentials. The tokens are deliberately not properties, so that no display,
+/// log, serialization or job boundary can carry them; the engine reads them through the Reveal methods when it
+/// builds a request to the base URL's origin.
 /// </summary>
 public sealed class SynapseConnection
 {
-    public const string BackendHostVariable = "SYNAPSE_BACKEND_HOST";
-    public const string AccessTokenVariable = "SYNAPSE_ACCESS_TOKEN";
+    private readonly string _accessToken;
+    private readonly string? _authorizationToken;
+    private readonly string? _agentToken;
 
-    public SynapseConnection(Uri baseUrl, string accessToken, string? tenant = null, string? authorizationToken = null)
+    /// <param name="baseUrl">The backend's base URL; 'chunked_upload/' is resolved against it.</param>
+    /// <param name="accessToken">Sent as <c>Synapse-Access-Token: Token &lt;value&gt;</c>.</param>
+    /// <param name="tenant">Sent as <c>Synapse-Tenant: Token &lt;value&gt;</c>.</param>
+    /// <param name="authorizationToken">Sent as <c>Authorization: Token &lt;value&gt;</c> (the legacy header).</param>
+    /// <param name="agentToken">Sent as <c>SYNAPSE-Agent: Token &lt;value&gt;</c> (agent-initiated requests).</param>
+    /// <param name="allowUnencryptedAuthentication">Send the tokens over plain http to a host that is not loopback.</param>
+    public SynapseConnection(Uri baseUrl, string accessToken, string? tenant = null, string? authorizationToken = null,
+        string? agentToken = null, bool allowUnencryptedAuthentication = false)
     {
         if (baseUrl is null) throw new ArgumentNullException(nameof(baseUrl));
-        if (!baseUrl.IsAbsoluteUri || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new SynapseClientException(SynapseErrorKind.InvalidConnection,
-                $"The base URL '{baseUrl}' is not an absolute http or https URL.");
-        }
-        if (string.IsNullOrWhiteSpace(accessToken))
-        {
-            throw new SynapseClientException(SynapseErrorKind.InvalidConnection, "An access token is required.");
-        }
-
-        // The protocol appends 'chunked_upload/' to the base, so the base must end in '/'.
-        BaseUrl = baseUrl.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
-        AccessToken = accessToken;
+        if (accessToken is null) throw new ArgumentNullException(nameof(accessToken));
+        // The protocol resolves 'chunked_upload/' against the base, so a base without its final '/' gets one.
+        BaseUrl = !baseUrl.IsAbsoluteUri || baseUrl.AbsoluteUri.EndsWith("/", StringComparison.Ordinal)
+            ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
+        _accessToken = accessToken;
         Tenant = string.IsNullOrEmpty(tenant) ? null : tenant;
-        AuthorizationToken = string.IsNullOrEmpty(authorizationToken) ? null : authorizationToken;
+        _authorizationToken = string.IsNullOrEmpty(authorizationToken) ? null : authorizationToken;
+        _agentToken = string.IsNullOrEmpty(agentToken) ? null : agentToken;
+        AllowUnencryptedAuthentication = allowUnencryptedAuthentication;
     }
 
-    /// <summary>The backend's base URL, always ending in '/'.</summary>
+    /// <summary>The backend's base URL, ending in '/'.</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>The tenant sent as <c>Synapse-Tenant: Token &lt;tenant&gt;</c>, if any.</summary>
+    /// <summary>The tenant sent as <c>Synapse-Tenant</c>, if any.</summary>
     public string? Tenant { get; }
 
     /// <summary>Whether an <c>Authorization: Token</c> header is sent.</summary>
-    public bool HasAuthorizationToken => AuthorizationToken is not null;
+    public bool HasAuthorizationToken => _authorizationToken is not null;
 
-    internal string AccessToken { get; }
+    /// <summary>Whether a <c>SYNAPSE-Agent: Token</c> header is sent.</summary>
+    public bool HasAgentToken => _agentToken is not null;
 
-    internal string? AuthorizationToken { get; }
+    /// <summary>Whether the tokens may travel over plain http to a host that is not loopback.</summary>
+    public bool AllowUnencryptedAuthentication { get; }
 
-    internal Uri ChunkedUploadUrl => new(BaseUrl, "chunked_upload/");
+    public string RevealAccessToken() => _accessToken;
 
-    /// <summary>The connection runbooks get from SYNAPSE_BACKEND_HOST and SYNAPSE_ACCESS_TOKEN, or null.</summary>
-    public static SynapseConnection? FromEnvironment()
-    {
-        var host = Environment.GetEnvironmentVariable(BackendHostVariable);
-        var token = Environment.GetEnvironmentVariable(AccessTokenVariable);
-        if (string.IsNullOrWhiteSpace(host) || string.IsNullOrWhiteSpace(token))
-        {
-            return null;
-        }
-        if (!Uri.TryCreate(host, UriKind.Absolute, out var url))
-        {
-            throw new SynapseClientException(SynapseErrorKind.InvalidConnection,
-                $"{BackendHostVariable} ('{host}') is not an absolute URL.");
-        }
-        return new SynapseConnection(url, token!);
-    }
+    public string? RevealAuthorizationToken() => _authorizationToken;
 
-    public override string ToString() => BaseUrl.AbsoluteUri;
+    public string? RevealAgentToken() => _agentToken;
+
+    public override string ToString() => BaseUrl.ToString();
 }

@@ -34,7 +34,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal(Scratch.Md5(path), result.Md5);
         Assert.Equal(size, result.Length);
         Assert.Equal(expectedChunks, result.ChunkCount);
-        Assert.Equal("complete", result.Status);
+        Assert.Equal("Complete", result.Status);
         var stored = fixture.Server.Uploads.Single(u => u.Id == result.Id);
         Assert.Equal("complete", stored.Status);
         Assert.Equal(size, new FileInfo(stored.StoredPath).Length);
@@ -201,7 +201,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
         Assert.Equal("checksum does not match", Detail(body));
-        Assert.Equal(SynapseErrorKind.ChecksumMismatch, SynapseClientException.KindForStatus(400, Detail(body)));
+        Assert.Equal(SynapseErrorKind.ChecksumMismatch, SynapsePS.Protocol.ErrorClassification.KindForStatus(400, Detail(body)));
         Assert.Equal("uploading", fixture.Server.Uploads.Single(u => url.Contains(u.Id)).Status);
     }
 
@@ -223,7 +223,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
 
         Assert.Equal(status, (int)answer.StatusCode);
         Assert.Equal(detail, Detail(await answer.Content.ReadAsStringAsync()));
-        Assert.Equal(SynapseErrorKind.ServerRejectedRequest, SynapseClientException.KindForStatus(status, detail));
+        Assert.Equal(SynapseErrorKind.ServerRejectedRequest, SynapsePS.Protocol.ErrorClassification.KindForStatus(status, detail));
     }
 
     [Fact]
@@ -240,7 +240,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal("Offsets do not match", body.GetProperty("detail").GetString());
         Assert.Equal(10, body.GetProperty("expected_offset").GetInt64());
         Assert.Equal(20, body.GetProperty("provided_offset").GetInt64());
-        Assert.Equal(SynapseErrorKind.OffsetMismatch, SynapseClientException.KindForStatus(400, "Offsets do not match"));
+        Assert.Equal(SynapseErrorKind.OffsetMismatch, SynapsePS.Protocol.ErrorClassification.KindForStatus(400, "Offsets do not match"));
     }
 
     private async Task<HttpResponseMessage> RawPutAsync(HttpClient http, string urlOrPath, string filename, byte[] content, string? range)

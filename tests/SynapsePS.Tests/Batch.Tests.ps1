@@ -1,16 +1,9 @@
 # Test-SynapseUploadFile and Invoke-SynapseBatchUpload: checks, parallel batches, streaming results, progress.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    Import-Module $env:SYNAPSEPS_MODULE -Force
-    $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'state'
-    $script:Token = 'batch-token'
-    $script:Server = Start-SynapseDevServer -ArgumentList '--token', $Token, '--seed', '3'
-    $script:Conn = Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token -PassThru
+    $script:Server, $script:Conn, $script:Token = Initialize-TestSession batch '--seed', '3'
 }
-AfterAll {
-    $Server | Stop-SynapseDevServer
-    Remove-Item Env:SYNAPSEPS_STATE_DIR -ErrorAction Ignore
-}
+AfterAll { Complete-TestSession $Server }
 
 Describe 'Test-SynapseUploadFile' {
     BeforeAll {
@@ -82,19 +75,17 @@ Describe 'Invoke-SynapseBatchUpload' {
         try {
             $dir = Join-Path $TestDrive 'forty'
             $files = 1..40 | ForEach-Object { New-TestFile -Path (Join-Path $dir ("file{0:00}.bin" -f $_)) -Length (64KB * (1 + $_ % 3) + $_) -Seed $_ }
-            $ps = [PowerShell]::Create()
-            $null = $ps.AddScript({
-                param($module, $dir, $conn)
-                Import-Module $module
+            $ps = New-ModuleRunspace {
+                param($dir, $conn)
                 Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $conn -ThrottleLimit 4 -ChunkSize 64KB -RetryDelaySec 0.05
-            }).AddArgument($env:SYNAPSEPS_MODULE).AddArgument($dir).AddArgument($Conn)
+            } -ArgumentList $dir, $Conn
             $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
             $arrivals = [System.Collections.Concurrent.ConcurrentQueue[datetime]]::new()
             $output.add_DataAdded({ $arrivals.Enqueue([datetime]::UtcNow) }.GetNewClosure())
             $ps.Invoke($null, $output)
             $ended = [datetime]::UtcNow
             $ps.Streams.Error | Should -HaveCount 0
-            $ps.Dispose()
+            Remove-ModuleRunspace $ps
 
             $output | Should -HaveCount 40
             @($output | Where-Object Succeeded) | Should -HaveCount 40
@@ -114,16 +105,12 @@ Describe 'Invoke-SynapseBatchUpload' {
         1..8 | ForEach-Object { $null = New-TestFile -Path (Join-Path $dir "p$_.bin") -Length (8 * 64KB) -Seed $_ }
         Set-ServerFaults $Server @{ latencyMs = 40 }
         try {
-            $ps = [PowerShell]::Create()
-            $null = $ps.AddScript({
-                param($module, $dir, $conn)
-                $ProgressPreference = 'Continue'
-                Import-Module $module
+            $run = Invoke-InModuleRunspace -ShowProgress {
+                param($dir, $conn)
                 Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $conn -ThrottleLimit 3 -ChunkSize 64KB
-            }).AddArgument($env:SYNAPSEPS_MODULE).AddArgument($dir).AddArgument($Conn)
-            $out = $ps.Invoke()
-            $records = @($ps.Streams.Progress)
-            $ps.Dispose()
+            } -ArgumentList $dir, $Conn
+            $out = $run.Output
+            $records = $run.Progress
         }
         finally { Set-ServerFaults $Server @{} }
 
@@ -158,7 +145,7 @@ Describe 'Invoke-SynapseBatchUpload' {
             $summary = $paths | Invoke-SynapseBatchUpload -Connection $c -Summary -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
             $summary.PSObject.TypeNames[0] | Should -Be 'SynapsePS.BatchUploadSummary'
             $summary.Total | Should -Be 6
-            $summary.Successful | Should -HaveCount 3
+            $summary.Successful | Should -Be 3 -Because 'the summary counts successes and keeps only the failed files'
             $summary.Failed | Should -HaveCount 3
             ($summary.Failed.ErrorId | Sort-Object) | Should -Be @('EmptyFile', 'FileTooLarge', 'PathNotFound')
             ($summary.Failed | Where-Object ErrorId -EQ 'FileTooLarge').StatusCode | Should -Be 413
@@ -208,19 +195,17 @@ Import-Module '$env:SYNAPSEPS_MODULE'
         try {
             $dir = Join-Path $TestDrive 'stop'
             1..6 | ForEach-Object { $null = New-TestFile -Path (Join-Path $dir "s$_.bin") -Length (20 * 64KB) -Seed $_ }
-            $ps = [PowerShell]::Create()
-            $null = $ps.AddScript({
-                param($module, $dir, $conn)
-                Import-Module $module
+            $ps = New-ModuleRunspace {
+                param($dir, $conn)
                 Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $conn -ThrottleLimit 3 -ChunkSize 64KB
-            }).AddArgument($env:SYNAPSEPS_MODULE).AddArgument($dir).AddArgument((Connect-Synapse $slow.Url $Token -PassThru))
+            } -ArgumentList $dir, (Connect-Synapse $slow.Url $Token -PassThru)
             $null = $ps.BeginInvoke()
             (Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -gt 0 }).Count -ge 2 }) | Should -BeTrue
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $ps.Dispose()
+            Remove-ModuleRunspace $ps
             @(Get-ServerUpload -Server $slow | Where-Object status -EQ 'complete') | Should -HaveCount 0
         }
         finally { $slow | Stop-SynapseDevServer }

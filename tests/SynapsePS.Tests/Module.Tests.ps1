@@ -79,6 +79,18 @@ catch [SynapsePS.SynapseClientException] { 'CAUGHT ' + `$_.Exception.Kind + ' ' 
         $r.Output | Should -Match 'CORE .*\|False'
     }
 
+    It 'loads the <Engine> engine <When>' -ForEach @(
+        @{ Engine = 'net8.0'; When = 'on PowerShell 7 by default'; Variable = '' }
+        @{ Engine = 'netstandard2.0'; When = 'when SYNAPSEPS_TEST_ENGINE asks for it (how the suite runs the Windows PowerShell engine)'; Variable = 'netstandard2.0' }
+    ) {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$Manifest'
+`$null = Test-SynapseUploadFile -LiteralPath '$Manifest'
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'SynapsePS.Core' } | ForEach-Object { 'CORE ' + `$_.Location }
+"@ -Environment @{ SYNAPSEPS_TEST_ENGINE = $Variable }
+        $r.Output | Should -Match ('CORE .*dependencies[/\\]' + [regex]::Escape($Engine) + '[/\\]SynapsePS\.Core\.dll')
+    }
+
     It 'ships LICENSE and CHANGELOG.md' {
         Test-Path (Join-Path $ModuleDir 'LICENSE') | Should -BeTrue
         Test-Path (Join-Path $ModuleDir 'CHANGELOG.md') | Should -BeTrue

@@ -2,21 +2,14 @@
 # mid-upload — through the cmdlets, against the dev server's fault injection.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    Import-Module $env:SYNAPSEPS_MODULE -Force
-    $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'state'
-    $script:Token = 'res-token-' + [guid]::NewGuid().ToString('N')
-    $script:Server = Start-SynapseDevServer -ArgumentList '--token', $Token, '--seed', '11'
-    $script:Conn = Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token -PassThru
+    $script:Server, $script:Conn, $script:Token = Initialize-TestSession res '--seed', '11'
 
     # PUT requests the server received later than $Since plus a margin (for "nothing is sent after the call ended").
     function Get-LatePut($Server, [DateTimeOffset] $Since, [double] $MarginSec = 1) {
         Get-ServerRequests $Server | Where-Object { $_.method -eq 'PUT' -and [DateTimeOffset]::Parse($_.receivedAt) -gt $Since.AddSeconds($MarginSec) }
     }
 }
-AfterAll {
-    if ($Server) { $Server | Stop-SynapseDevServer }
-    Remove-Item Env:SYNAPSEPS_STATE_DIR -ErrorAction Ignore
-}
+AfterAll { Complete-TestSession $Server }
 
 Describe 'Transient failures' {
     AfterEach { Set-ServerFaults $Server @{} }
@@ -176,9 +169,7 @@ Describe 'Stopping' {
 
         # Starts Send-SynapseChunkedUpload in its own runspace, stops it once the server holds a few chunks.
         function Stop-SlowUpload([string] $Path) {
-            $ps = [PowerShell]::Create()
-            $null = $ps.AddCommand('Import-Module').AddArgument($env:SYNAPSEPS_MODULE).AddStatement()
-            $null = $ps.AddCommand('Send-SynapseChunkedUpload').AddParameter('LiteralPath', $Path).AddParameter('Connection', $SlowConn).AddParameter('ChunkSize', 64KB)
+            $ps = New-ModuleRunspace { param($path, $conn) Send-SynapseChunkedUpload -LiteralPath $path -Connection $conn -ChunkSize 64KB } -ArgumentList $Path, $SlowConn
             $async = $ps.BeginInvoke()
             $name = Split-Path $Path -Leaf
             $going = Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Slow | Where-Object { $_.filename -eq $name -and $_.offset -ge 128KB }).Count -gt 0 }
@@ -192,7 +183,7 @@ Describe 'Stopping' {
                 Completed = $async.IsCompleted
                 StoppedAt = [DateTimeOffset]::UtcNow
             }
-            $ps.Dispose()
+            Remove-ModuleRunspace $ps
         }
     }
     AfterAll { if ($Slow) { $Slow | Stop-SynapseDevServer } }

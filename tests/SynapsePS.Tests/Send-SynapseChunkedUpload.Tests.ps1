@@ -1,17 +1,10 @@
 # Send-SynapseChunkedUpload against the real dev server: names, sizes, pipeline binding, errors, connections.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    Import-Module $env:SYNAPSEPS_MODULE -Force
-    $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'state'
-    $script:Token = 'send-token-' + [guid]::NewGuid().ToString('N')
-    $script:Server = Start-SynapseDevServer -ArgumentList '--token', $Token
-    $script:Conn = Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token -PassThru
+    $script:Server, $script:Conn, $script:Token = Initialize-TestSession send
     $script:Chunk = 64KB
 }
-AfterAll {
-    if ($Server) { $Server | Stop-SynapseDevServer }
-    Remove-Item Env:SYNAPSEPS_STATE_DIR, Env:SYNAPSE_BACKEND_HOST, Env:SYNAPSE_ACCESS_TOKEN -ErrorAction Ignore
-}
+AfterAll { Complete-TestSession $Server }
 
 Describe 'Uploading from the pipeline' {
     BeforeAll {
@@ -110,16 +103,12 @@ Describe 'Uploading from the pipeline' {
         $file = New-TestFile -Path (Join-Path $TestDrive 'progress.bin') -Length (8 * 64KB) -Seed 12
         Set-ServerFaults $Server @{ latencyMs = 60 }
         try {
-            $ps = [PowerShell]::Create()
-            $null = $ps.AddScript({
-                param($module, $path, $conn)
-                $ProgressPreference = 'Continue'
-                Import-Module $module
+            $run = Invoke-InModuleRunspace -ShowProgress {
+                param($path, $conn)
                 Send-SynapseChunkedUpload -LiteralPath $path -Connection $conn -ChunkSize 64KB
-            }).AddArgument($env:SYNAPSEPS_MODULE).AddArgument($file.FullName).AddArgument($Conn)
-            $out = $ps.Invoke()
-            $records = @($ps.Streams.Progress)
-            $ps.Dispose()
+            } -ArgumentList $file.FullName, $Conn
+            $out = $run.Output
+            $records = $run.Progress
         }
         finally { Set-ServerFaults $Server @{} }
         $out | Should -HaveCount 1

@@ -94,6 +94,70 @@ function Stop-ChildPwsh {
     }
 }
 
+function Initialize-TestSession {
+    # The set-up every suite shares: the built module, a state folder in TestDrive, a dev server with a fresh token
+    # (plus -ServerArgs), and a connection to it. Returns the server, the connection and the token.
+    param([Parameter(Mandatory, Position = 0)] [string] $Name, [Parameter(Position = 1)] [string[]] $ServerArgs = @())
+    Import-Module $env:SYNAPSEPS_MODULE -Global -Force
+    if ($env:SYNAPSEPS_TEST_ENGINE) {
+        # The run that exercises the Windows PowerShell engine must really have loaded it.
+        $null = Test-SynapseUploadFile -LiteralPath $env:SYNAPSEPS_MODULE
+        $core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'SynapsePS.Core' }
+        if ($core.Location -notmatch "dependencies[/\\]$([regex]::Escape($env:SYNAPSEPS_TEST_ENGINE))[/\\]") {
+            throw "SYNAPSEPS_TEST_ENGINE is '$env:SYNAPSEPS_TEST_ENGINE' but the engine came from $($core.Location)."
+        }
+    }
+    $env:SYNAPSEPS_STATE_DIR = Join-Path (Get-PSDrive TestDrive).Root 'state'
+    $token = "$Name-token-" + [guid]::NewGuid().ToString('N')
+    $server = Start-SynapseDevServer -ArgumentList (@('--token', $token) + $ServerArgs)
+    $connection = Connect-Synapse -BaseUrl $server.Url -AccessToken $token -PassThru
+    $server, $connection, $token
+}
+
+function Complete-TestSession {
+    param([Parameter(Position = 0)] $Server)
+    if ($Server) { $Server | Stop-SynapseDevServer }
+    Remove-Item Env:SYNAPSEPS_STATE_DIR, Env:SYNAPSE_BACKEND_HOST, Env:SYNAPSE_ACCESS_TOKEN -ErrorAction Ignore
+}
+
+function New-ModuleRunspace {
+    # A [PowerShell] in a fresh runspace that imports the built module, then runs -Script with -ArgumentList.
+    # -ShowProgress turns progress on there (a fresh runspace collects it only then). Dispose it with Remove-ModuleRunspace.
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $Script, [object[]] $ArgumentList = @(), [switch] $ShowProgress)
+    # The module comes in through the session state, not a second statement: a multi-statement PowerShell that is
+    # stopped can still write to its closed error buffer from a pool thread, which ends the whole process.
+    $state = [initialsessionstate]::CreateDefault()
+    $state.ImportPSModule([string[]] @($env:SYNAPSEPS_MODULE))
+    $runspace = [runspacefactory]::CreateRunspace($state)
+    $runspace.Open()
+    if ($ShowProgress) { $runspace.SessionStateProxy.SetVariable('ProgressPreference', 'Continue') }
+    $ps = [PowerShell]::Create()
+    $ps.Runspace = $runspace
+    $null = $ps.AddScript($Script)
+    foreach ($a in $ArgumentList) { $null = $ps.AddArgument($a) }
+    $ps
+}
+
+function Remove-ModuleRunspace {
+    param([Parameter(Mandatory, Position = 0)] [AllowNull()] [PowerShell] $PowerShell)
+    if ($PowerShell) {
+        $runspace = $PowerShell.Runspace
+        $PowerShell.Dispose()
+        $runspace.Dispose()
+    }
+}
+
+function Invoke-InModuleRunspace {
+    # Runs -Script in a fresh runspace with the module; returns its output, progress records and errors.
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $Script, [object[]] $ArgumentList = @(), [switch] $ShowProgress)
+    $ps = New-ModuleRunspace $Script -ArgumentList $ArgumentList -ShowProgress:$ShowProgress
+    try {
+        $output = $ps.Invoke()
+        [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Errors = @($ps.Streams.Error) }
+    }
+    finally { Remove-ModuleRunspace $ps }
+}
+
 function Wait-Until {
     # Polls a condition (bounded); returns whether it became true.
     param([Parameter(Mandatory, Position = 0)] [scriptblock] $Condition, [double] $TimeoutSec = 30, [int] $IntervalMs = 100)
@@ -105,6 +169,7 @@ function Wait-Until {
     $false
 }
 
-Export-ModuleMember -Function New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults,
+Export-ModuleMember -Function Initialize-TestSession, Complete-TestSession, New-ModuleRunspace, Remove-ModuleRunspace, Invoke-InModuleRunspace,
+    New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults,
     Get-PwshCommand, Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
     Start-SynapseDevServer, Stop-SynapseDevServer, Invoke-SynapseDevApi

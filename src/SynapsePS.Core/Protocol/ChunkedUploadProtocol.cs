@@ -38,7 +38,7 @@ internal sealed class ChunkedUploadProtocol
     public Task<UploadRecord> PutChunkAsync(Uri? uploadUrl, LocalFile file, FileDigest digest, long start, int length,
         UploadStats stats, Action<int> onBlockSent, CancellationToken ct)
     {
-        var url = uploadUrl ?? _connection.ChunkedUploadUrl;
+        var url = uploadUrl ?? new Uri(_connection.BaseUrl, "chunked_upload/");
         var range = $"bytes {start.ToString(CultureInfo.InvariantCulture)}-{(start + length - 1).ToString(CultureInfo.InvariantCulture)}/{file.Length.ToString(CultureInfo.InvariantCulture)}";
         return SendAsync($"PUT {url.AbsolutePath} ({range})", url, stats, ct, watchdog =>
         {
@@ -126,8 +126,8 @@ internal sealed class ChunkedUploadProtocol
 
     private void AddAuthHeaders(HttpRequestHeaders headers)
     {
-        headers.TryAddWithoutValidation("Synapse-Access-Token", "Token " + _connection.AccessToken);
-        if (_connection.AuthorizationToken is { } auth) headers.TryAddWithoutValidation("Authorization", "Token " + auth);
+        headers.TryAddWithoutValidation("Synapse-Access-Token", "Token " + _connection.RevealAccessToken());
+        if (_connection.RevealAuthorizationToken() is { } auth) headers.TryAddWithoutValidation("Authorization", "Token " + auth);
         if (_connection.Tenant is { } tenant) headers.TryAddWithoutValidation("Synapse-Tenant", "Token " + tenant);
     }
 
@@ -148,19 +148,16 @@ internal sealed class ChunkedUploadProtocol
 
     private static SynapseClientException ErrorFor(HttpResponseMessage response, int status, string body)
     {
-        var (detail, expectedOffset) = UploadRecord.ParseError(body);
-        var kind = SynapseClientException.KindForStatus(status, detail);
-        var transient = SynapseClientException.IsTransientStatus(status);
+        var (detail, serverOffset) = UploadRecord.ParseError(body);
+        var kind = ErrorClassification.KindForStatus(status, detail);
         var reason = string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase;
         var location = status is >= 300 and < 400 && response.Headers.Location is { } loc ? $" (redirected to {loc}; use that as the base URL)" : "";
         var message = $"The server answered {status}{reason} to {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}{location}"
                       + (detail is null ? "." : $": {detail}");
-        return new SynapseClientException(kind, message, status, detail, UploadRecord.Truncate(body))
-        {
-            IsTransient = transient,
-            RetryAfter = RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter),
-            ExpectedOffset = expectedOffset,
-        };
+        return new SynapseClientException(kind, message, status, detail, UploadRecord.Truncate(body),
+            isTransient: ErrorClassification.IsTransientStatus(status),
+            retryAfter: RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter),
+            serverOffset: serverOffset);
     }
 
     private static SynapseClientException? FindOwnError(Exception? ex)
@@ -178,13 +175,11 @@ internal sealed class ChunkedUploadProtocol
         if (timedOut)
         {
             return new SynapseClientException(SynapseErrorKind.RequestTimedOut,
-                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex)
-            { IsTransient = true };
+                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex, isTransient: true);
         }
         var root = ex;
         while (root.InnerException is not null) root = root.InnerException;
         return new SynapseClientException(SynapseErrorKind.ConnectionFailed,
-            $"The connection to {url.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", inner: ex)
-        { IsTransient = true };
+            $"The connection to {url.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", inner: ex, isTransient: true);
     }
 }

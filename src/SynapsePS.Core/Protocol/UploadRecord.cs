@@ -17,10 +17,29 @@ internal sealed class UploadRecord
         Fields = fields;
     }
 
+    /// <summary>drf-chunked-upload's own labels for its integer statuses.</summary>
+    public const string IncompleteName = "Incomplete";
+    public const string CompleteName = "Complete";
+
     public string Id { get; }
     public Uri Url { get; }
     public long Offset { get; }
+
+    /// <summary>The status as the server sent it: 1 or 2 from drf-chunked-upload, a word from others.</summary>
     public string? Status { get; }
+
+    /// <summary>The status by name: Incomplete, Complete, or the server's own word.</summary>
+    public string? StatusName => Status switch
+    {
+        null => null,
+        "1" => IncompleteName,
+        "2" => CompleteName,
+        _ when string.Equals(Status, "complete", StringComparison.OrdinalIgnoreCase) => CompleteName,
+        _ when string.Equals(Status, "completed", StringComparison.OrdinalIgnoreCase) => CompleteName,
+        _ when string.Equals(Status, "incomplete", StringComparison.OrdinalIgnoreCase) => IncompleteName,
+        _ when string.Equals(Status, "uploading", StringComparison.OrdinalIgnoreCase) => IncompleteName,
+        _ => Status,
+    };
     public bool IsComplete { get; }
     public IReadOnlyDictionary<string, object?> Fields { get; }
 
@@ -94,7 +113,7 @@ internal sealed class UploadRecord
     private static object? ToClr(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),   // (object): a ternary of long and double would make every number a double
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Null or JsonValueKind.Undefined => null,

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Threading.Tasks;
 using Polly;
 using Polly.Retry;
+using SynapsePS.Upload;
 
 namespace SynapsePS.Resilience;
 

@@ -29,7 +29,7 @@ internal sealed class LocalFile : IDisposable
     public long Length { get; }
     public DateTime LastWriteTimeUtc { get; }
 
-    /// <summary>Opens a file for upload, or throws the specific reason it cannot be uploaded.</summary>
+    /// <summary>Opens a file for upload, or throws the first upload rule it breaks (<see cref="FileRules"/>).</summary>
     public static LocalFile Open(string path)
     {
         string fullName;
@@ -39,28 +39,9 @@ internal sealed class LocalFile : IDisposable
             throw new SynapseClientException(SynapseErrorKind.PathNotFound, $"'{path}' is not a valid path: {ex.Message}", filePath: path, inner: ex);
         }
 
-        if (Directory.Exists(fullName))
-            throw new SynapseClientException(SynapseErrorKind.NotAFile, $"'{fullName}' is a directory, not a file.", filePath: fullName);
+        var stream = FileRules.Open(fullName);
+        // Length and time as of the open: any change after this is caught before the server is asked to finish.
         var info = new FileInfo(fullName);
-        if (!info.Exists)
-            throw new SynapseClientException(SynapseErrorKind.PathNotFound, $"The file '{fullName}' does not exist.", filePath: fullName);
-        if (info.Length == 0)
-            throw new SynapseClientException(SynapseErrorKind.EmptyFile,
-                $"The file '{fullName}' is empty; the chunked-upload protocol cannot carry a zero-byte file.", filePath: fullName);
-
-        FileStream stream;
-        try
-        {
-            // Share everything: we never write, and a writer appearing is caught by EnsureUnchanged.
-            stream = new FileStream(fullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete,
-                bufferSize: 1, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or System.Security.SecurityException)
-        {
-            throw new SynapseClientException(SynapseErrorKind.FileUnreadable, $"The file '{fullName}' cannot be opened for reading: {ex.Message}", filePath: fullName, inner: ex);
-        }
-
-        info.Refresh();
         return new LocalFile(fullName, stream, info.Length, info.LastWriteTimeUtc);
     }
 

@@ -1,6 +1,6 @@
 using System.Threading;
 
-namespace SynapsePS;
+namespace SynapsePS.Upload;
 
 /// <summary>Counters of one upload, updated from the request path.</summary>
 internal sealed class UploadStats

@@ -1,7 +1,8 @@
 using System;
 using System.Management.Automation;
 using System.Security;
-using SynapsePS.Commands.Hosting;
+using SynapsePS.Connections;
+using SynapsePS.Hosting;
 
 namespace SynapsePS.Commands;
 
@@ -37,8 +38,8 @@ public sealed class ConnectSynapseCommand : PSCmdlet
         SynapseConnection connection;
         try
         {
-            connection = new SynapseConnection(BaseUrl, SecureStringTransformationAttribute.Reveal(AccessToken) ?? "",
-                Tenant, SecureStringTransformationAttribute.Reveal(Token));
+            connection = ConnectionRules.Validate(new SynapseConnection(BaseUrl, SecureStringTransformationAttribute.Reveal(AccessToken) ?? "",
+                Tenant, SecureStringTransformationAttribute.Reveal(Token)));
         }
         catch (SynapseClientException ex)
         {

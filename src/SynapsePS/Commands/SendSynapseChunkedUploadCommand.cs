@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Threading.Tasks;
-using SynapsePS.Commands.Hosting;
+using SynapsePS.Hosting;
+using SynapsePS.Upload;
 
 namespace SynapsePS.Commands;
 

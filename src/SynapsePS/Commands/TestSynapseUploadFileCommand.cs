@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
-using SynapsePS.Commands.Hosting;
+using SynapsePS.Hosting;
+using SynapsePS.Upload;
 
 namespace SynapsePS.Commands;
 
@@ -40,7 +41,7 @@ public sealed class TestSynapseUploadFileCommand : FileCommandBase
                     continue;
                 }
 
-                var check = UploadFileCheck.Run(target, maxBytes);
+                var check = FileRules.Check(target, maxBytes);
                 if (Quiet) WriteObject(check.Valid);
                 else WriteObject(check);
             }

@@ -2,7 +2,8 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using SynapsePS.Commands.Hosting;
+using SynapsePS.Connections;
+using SynapsePS.Hosting;
 
 namespace SynapsePS.Commands;
 
@@ -38,6 +39,10 @@ public abstract class UploadCommandBase : FileCommandBase
     [Parameter]
     public SwitchParameter NoResume { get; set; }
 
+    /// <summary>Skip files this machine already uploaded to the same server, unchanged since.</summary>
+    [Parameter]
+    public SwitchParameter SkipUploaded { get; set; }
+
     private protected CancellationToken Cancellation => _stop.Token;
 
     /// <summary>Whether progress is drawn at all; with SilentlyContinue no progress is even collected.</summary>
@@ -48,35 +53,30 @@ public abstract class UploadCommandBase : FileCommandBase
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    /// <summary>The client for this call, built once; a missing connection ends the call.</summary>
-    private protected SynapseUploadClient Client
+    /// <summary>The client for this call, built once; a missing or unusable connection ends the call.</summary>
+    private protected SynapseUploadClient Client => _client ??= CreateClient();
+
+    private SynapseUploadClient CreateClient()
     {
-        get
+        try
         {
-            if (_client is not null) return _client;
-            SynapseConnection? connection;
-            try
-            {
-                connection = Connection ?? SessionConnection.Current ?? SynapseConnection.FromEnvironment();
-            }
-            catch (SynapseClientException ex)
-            {
-                ThrowTerminatingError(ErrorMap.ToRecord(ex, null));
-                throw;
-            }
-            if (connection is null)
-            {
-                ThrowTerminatingError(ErrorMap.ToRecord(SynapseErrorKind.ConnectionNotConfigured,
-                    $"No Synapse connection: run Connect-Synapse, pass -Connection, or set {SynapseConnection.BackendHostVariable} and {SynapseConnection.AccessTokenVariable}.", null));
-            }
-            return _client = new SynapseUploadClient(connection!, new UploadOptions
+            var connection = Connection ?? SessionConnection.Current ?? ConnectionRules.FromEnvironment()
+                ?? throw new SynapseClientException(SynapseErrorKind.ConnectionNotConfigured,
+                    $"No Synapse connection: run Connect-Synapse, pass -Connection, or set {ConnectionRules.BackendHostVariable} and {ConnectionRules.AccessTokenVariable}.");
+            return new SynapseUploadClient(connection, new UploadOptions
             {
                 ChunkSize = ChunkSize,
                 MaxRetries = MaxRetries,
                 RetryDelay = TimeSpan.FromSeconds(RetryDelaySec),
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),
                 Resume = !NoResume,
+                SkipUploaded = SkipUploaded,
             });
+        }
+        catch (SynapseClientException ex)
+        {
+            ThrowTerminatingError(ErrorMap.ToRecord(ex, null));
+            throw;
         }
     }
 

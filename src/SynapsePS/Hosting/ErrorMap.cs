@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 
-namespace SynapsePS.Commands.Hosting;
+namespace SynapsePS.Hosting;
 
 /// <summary>
 /// The one table from failure kind to ErrorRecord category. The ErrorId is the kind's name (stable; documented
@@ -35,13 +35,11 @@ internal static class ErrorMap
         [SynapseErrorKind.UnexpectedResponse] = ErrorCategory.ProtocolError,
         [SynapseErrorKind.ConnectionFailed] = ErrorCategory.ConnectionError,
         [SynapseErrorKind.RequestTimedOut] = ErrorCategory.OperationTimeout,
-        [SynapseErrorKind.OperationStopped] = ErrorCategory.OperationStopped,
+        [SynapseErrorKind.UnexpectedError] = ErrorCategory.NotSpecified,
     };
 
     public static ErrorCategory CategoryOf(SynapseErrorKind kind) =>
         s_categories.TryGetValue(kind, out var category) ? category : ErrorCategory.NotSpecified;
-
-    public static IReadOnlyDictionary<SynapseErrorKind, ErrorCategory> Table => s_categories;
 
     public static ErrorRecord ToRecord(SynapseClientException ex, object? target = null) =>
         new(ex, ex.ErrorId, CategoryOf(ex.Kind), target ?? ex.FilePath);

@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using Microsoft.PowerShell.Commands;
 
-namespace SynapsePS.Commands.Hosting;
+namespace SynapsePS.Hosting;
 
 /// <summary>Resolves -Path (wildcards) and -LiteralPath the way the engine's own cmdlets do, FileSystem only.</summary>
 internal static class FileSystemPaths

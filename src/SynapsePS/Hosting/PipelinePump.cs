@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace SynapsePS.Commands.Hosting;
+namespace SynapsePS.Hosting;
 
 /// <summary>
 /// Runs work on other threads while keeping every Write* call on the pipeline thread: workers post actions,

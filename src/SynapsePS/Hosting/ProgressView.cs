@@ -1,8 +1,7 @@
 using System;
-using System.Globalization;
 using System.Management.Automation;
 
-namespace SynapsePS.Commands.Hosting;
+namespace SynapsePS.Hosting;
 
 /// <summary>
 /// The one way SynapsePS draws progress: a bar per upload slot (child of an optional overall bar), fed from
@@ -58,23 +57,4 @@ internal sealed class ProgressView
 
     private static string Status(UploadProgress p) =>
         $"{Units.Bytes(p.BytesDone)} of {Units.Bytes(p.TotalBytes)} at {Units.Bytes((long)p.BytesPerSecond)}/s";
-}
-
-/// <summary>Human units for sizes, as the format file and progress show them.</summary>
-public static class Units
-{
-    public static string Bytes(long bytes)
-    {
-        string[] units = { "B", "KB", "MB", "GB", "TB", "PB" };
-        double value = bytes;
-        var unit = 0;
-        while (Math.Abs(value) >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0
-            ? bytes.ToString(CultureInfo.CurrentCulture) + " B"
-            : value.ToString(value >= 100 ? "0" : "0.0", CultureInfo.CurrentCulture) + " " + units[unit];
-    }
 }

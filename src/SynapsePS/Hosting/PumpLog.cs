@@ -1,6 +1,6 @@
 using System;
 
-namespace SynapsePS.Commands.Hosting;
+namespace SynapsePS.Hosting;
 
 /// <summary>Carries the engine's verbose lines and warnings to the pipeline thread.</summary>
 internal sealed class PumpLog : IUploadLog

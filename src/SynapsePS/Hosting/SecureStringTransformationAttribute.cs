@@ -3,7 +3,7 @@ using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Security;
 
-namespace SynapsePS.Commands.Hosting;
+namespace SynapsePS.Hosting;
 
 /// <summary>Lets a SecureString parameter also take a plain string (runbooks often hold tokens as variables).</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]

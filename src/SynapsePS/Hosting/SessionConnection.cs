@@ -1,7 +1,7 @@
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 
-namespace SynapsePS.Commands.Hosting;
+namespace SynapsePS.Hosting;
 
 /// <summary>
 /// The default connection set by Connect-Synapse, one per runspace: parallel runspaces never see each other's

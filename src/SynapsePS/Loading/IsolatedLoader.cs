@@ -2,7 +2,7 @@ using System.IO;
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace SynapsePS.Commands.Loading;
+namespace SynapsePS.Loading;
 
 /// <summary>
 /// PowerShell 7: the default context asks us for SynapsePS.Core, which loads into a private context that then

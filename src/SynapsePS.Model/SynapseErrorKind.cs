@@ -19,7 +19,7 @@ public enum SynapseErrorKind
 
     // Answers of the server.
     ServerRejectedRequest,   // 400 other than the cases below
-    ChecksumMismatch,        // 400 "checksum does not match"
+    ChecksumMismatch,        // 400 "checksum does not match", or a finish reply whose checksum/size is not the file's
     OffsetMismatch,          // 400 "Offsets do not match" that resync could not settle
     AuthenticationFailed,    // 401
     AccessDenied,            // 403
@@ -35,6 +35,6 @@ public enum SynapseErrorKind
     ConnectionFailed,
     RequestTimedOut,
 
-    // The caller stopped the command (Ctrl+C); the journal stays, so a rerun resumes.
-    OperationStopped,
+    // A fault of SynapsePS itself (a bug): the file fails with the cause attached; the journal stays.
+    UnexpectedError,
 }

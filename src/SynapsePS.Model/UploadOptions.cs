@@ -2,7 +2,7 @@ using System;
 
 namespace SynapsePS;
 
-/// <summary>How one upload behaves. Defaults follow the Python SDK and its recipes.</summary>
+/// <summary>How uploads behave. Defaults follow the Python SDK and its recipes.</summary>
 public sealed class UploadOptions
 {
     public const int DefaultChunkSize = 50 * 1024 * 1024;
@@ -33,15 +33,9 @@ public sealed class UploadOptions
     /// <summary>Resume an interrupted upload of the same file from its journal (default), or always start anew.</summary>
     public bool Resume { get; set; } = true;
 
-    /// <summary>Where journals live; null for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
-    public string? StateDirectory { get; set; }
+    /// <summary>Skip a file this machine already uploaded to the same server, unchanged since (the ledger says so).</summary>
+    public bool SkipUploaded { get; set; }
 
-    internal void Validate()
-    {
-        if (ChunkSize < MinChunkSize || ChunkSize > MaxChunkSize)
-            throw new ArgumentOutOfRangeException(nameof(ChunkSize), ChunkSize, $"ChunkSize must be between {MinChunkSize} and {MaxChunkSize} bytes.");
-        if (MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(MaxRetries));
-        if (RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RetryDelay));
-        if (Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Timeout));
-    }
+    /// <summary>Where journals and the ledger live; null for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
+    public string? StateDirectory { get; set; }
 }

@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using SynapsePS.Upload;
+
+namespace SynapsePS.Batch;
+
+/// <summary>
+/// Runs up to <c>throttleLimit</c> uploads at once. Files are submitted one at a time (as a pipeline delivers
+/// them); each is checked first (an invalid file fails without a request) and every file's result is handed to
+/// <c>settled</c> as soon as it is known, from whatever thread knows it. Nothing is kept per file once it has
+/// settled, so a batch of a million files needs the memory of its lanes only.
+/// </summary>
+public sealed class UploadBatch
+{
+    private readonly SynapseUploadClient _client;
+    private readonly BatchLane[] _lanes;
+    private readonly SemaphoreSlim _free;
+    private readonly Action<BatchUploadResult> _settled;
+    private readonly IUploadLog? _log;
+    private readonly long? _maxBytes;
+    private readonly CancellationToken _cancellation;
+    private readonly object _gate = new();
+    private int _running;
+    private TaskCompletionSource<bool> _idle = NewIdle(completed: true);
+
+    /// <param name="maxBytes">Files larger than this fail the check without a request; null for no limit.</param>
+    /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
+    public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+        Action<BatchUploadResult> settled, CancellationToken cancellation)
+    {
+        if (throttleLimit < 1 || throttleLimit > UploadOptions.MaxConcurrentUploads)
+            throw new ArgumentOutOfRangeException(nameof(throttleLimit));
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _settled = settled ?? throw new ArgumentNullException(nameof(settled));
+        _log = log;
+        _maxBytes = maxBytes;
+        _cancellation = cancellation;
+        _lanes = new BatchLane[throttleLimit];
+        for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
+        _free = new SemaphoreSlim(throttleLimit, throttleLimit);
+    }
+
+    /// <summary>The concurrent upload lanes, for progress: what each is uploading and how far it is.</summary>
+    public IReadOnlyList<BatchLane> Lanes => _lanes;
+
+    /// <summary>Completes when a lane is free for <see cref="Submit"/>.</summary>
+    public Task WaitForFreeLaneAsync() => _free.WaitAsync(_cancellation);
+
+    /// <summary>
+    /// Settles a file at once when it needs no upload (skipped or invalid) and returns null; otherwise starts it on
+    /// the lane that <see cref="WaitForFreeLaneAsync"/> freed and returns that lane.
+    /// Call <see cref="WaitForFreeLaneAsync"/> first; a file settled at once gives its lane back.
+    /// </summary>
+    public BatchLane? Submit(string fullName)
+    {
+        UploadResult? skipped;
+        try
+        {
+            skipped = _client.TrySkip(fullName, _log);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            skipped = null;
+            _log?.Warning($"Could not look '{fullName}' up in the ledger of completed uploads: {ex.Message}");
+        }
+        if (skipped is not null)
+        {
+            _free.Release();
+            _settled(new BatchUploadResult(fullName, skipped.Length, skipped, null));
+            return null;
+        }
+
+        var check = FileRules.Check(fullName, _maxBytes);
+        if (!check.Valid)
+        {
+            _free.Release();
+            _settled(new BatchUploadResult(fullName, check.Length, null, new SynapseClientException(
+                check.Problem ?? SynapseErrorKind.FileUnreadable, $"'{fullName}' cannot be uploaded: {string.Join(" ", check.Reasons)}", filePath: fullName)));
+            return null;
+        }
+
+        var lane = TakeIdleLane();
+        lock (_gate)
+        {
+            if (_running++ == 0) _idle = NewIdle(completed: false);
+        }
+        lane.Begin(fullName, check.Length ?? 0);
+        _ = Task.Run(() => RunAsync(lane, fullName, check.Length ?? 0));
+        return lane;
+    }
+
+    /// <summary>Completes when every started upload has settled.</summary>
+    public Task WhenIdleAsync()
+    {
+        lock (_gate) return _idle.Task;
+    }
+
+    private async Task RunAsync(BatchLane lane, string fullName, long length)
+    {
+        BatchUploadResult? result = null;
+        try
+        {
+            var upload = await _client.UploadFileAsync(fullName, lane.Progress, _log, skipLookedUp: true, _cancellation).ConfigureAwait(false);
+            result = new BatchUploadResult(fullName, length, upload, null);
+        }
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        {
+            // Stopped: the journal stays, so a rerun resumes; nothing to report for this file.
+        }
+        catch (SynapseClientException ex)
+        {
+            result = new BatchUploadResult(fullName, length, null, ex);
+        }
+        catch (Exception ex)
+        {
+            // UploadFileAsync turns every other failure into a SynapseClientException; this is the last guard of a worker thread.
+            result = new BatchUploadResult(fullName, length, null, Failures.Unexpected(ex, fullName));
+        }
+
+        lane.End();
+        _free.Release();
+        try
+        {
+            if (result is not null) _settled(result);
+        }
+        finally
+        {
+            TaskCompletionSource<bool>? idle = null;
+            lock (_gate)
+            {
+                if (--_running == 0) idle = _idle;
+            }
+            idle?.TrySetResult(true);
+        }
+    }
+
+    private BatchLane TakeIdleLane()
+    {
+        foreach (var lane in _lanes)
+            if (lane.TryClaim()) return lane;
+        throw new InvalidOperationException("Submit was called without a free lane; await WaitForFreeLaneAsync first.");
+    }
+
+    private static TaskCompletionSource<bool> NewIdle(bool completed)
+    {
+        var tcs = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (completed) tcs.SetResult(true);
+        return tcs;
+    }
+}

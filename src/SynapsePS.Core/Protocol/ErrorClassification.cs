@@ -1,0 +1,30 @@
+using System;
+
+namespace SynapsePS.Protocol;
+
+/// <summary>What an HTTP answer of the chunked-upload protocol means: its failure kind, and whether to try again.</summary>
+internal static class ErrorClassification
+{
+    public static bool IsTransientStatus(int status) =>
+        status is 408 or 429 or 500 or 502 or 503 or 504;
+
+    public static SynapseErrorKind KindForStatus(int status, string? detail) => status switch
+    {
+        400 when Mentions(detail, "checksum") => SynapseErrorKind.ChecksumMismatch,
+        400 when Mentions(detail, "Offsets do not match") => SynapseErrorKind.OffsetMismatch,
+        400 => SynapseErrorKind.ServerRejectedRequest,
+        401 => SynapseErrorKind.AuthenticationFailed,
+        403 => SynapseErrorKind.AccessDenied,
+        404 => SynapseErrorKind.UploadNotFound,
+        408 => SynapseErrorKind.RequestTimedOut,
+        410 => SynapseErrorKind.UploadExpired,
+        413 => SynapseErrorKind.FileTooLarge,
+        429 => SynapseErrorKind.ServerThrottled,
+        507 => SynapseErrorKind.InsufficientStorage,
+        >= 500 => SynapseErrorKind.ServerError,
+        _ => SynapseErrorKind.UnexpectedResponse,
+    };
+
+    private static bool Mentions(string? text, string what) =>
+        text is not null && text.IndexOf(what, StringComparison.OrdinalIgnoreCase) >= 0;
+}

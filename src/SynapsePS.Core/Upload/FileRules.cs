@@ -1,0 +1,156 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+
+namespace SynapsePS.Upload;
+
+/// <summary>
+/// The one answer to "can this file be uploaded?": it exists, is a regular file, is not empty, is within the size
+/// limit, opens for reading with the sharing the upload uses, and its first bytes read. Test-SynapseUploadFile
+/// and the engine both ask here, so they can never disagree.
+/// </summary>
+public static class FileRules
+{
+    private const int HeadBytes = 1024;
+
+    /// <summary>Checks a file without keeping it open; every failed rule becomes a reason.</summary>
+    public static UploadFileCheck Check(string fullName, long? maxBytes)
+    {
+        var check = Evaluate(fullName, maxBytes, out var stream);
+        stream?.Dispose();
+        return check;
+    }
+
+    /// <summary>Opens a file for upload, or throws the first rule it breaks.</summary>
+    internal static FileStream Open(string fullName)
+    {
+        var check = Evaluate(fullName, null, out var stream);
+        if (check.Valid) return stream!;
+        stream?.Dispose();
+        throw new SynapseClientException(check.Problem ?? SynapseErrorKind.FileUnreadable,
+            $"'{fullName}' cannot be uploaded: {check.Reasons[0]}", filePath: fullName);
+    }
+
+    /// <summary>Opens the file the way the upload reads it: read-only, sharing everything (a writer is caught by the length and time checks).</summary>
+    internal static FileStream OpenShared(string fullName) =>
+        new(fullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
+
+    private static UploadFileCheck Evaluate(string path, long? maxBytes, out FileStream? stream)
+    {
+        stream = null;
+        var reasons = new List<string>();
+        SynapseErrorKind? problem = null;
+        UploadFileCheck Answer(long? length) => new(path, reasons.Count == 0, length, reasons, problem);
+        void Fail(SynapseErrorKind kind, string reason)
+        {
+            problem ??= kind;
+            reasons.Add(reason);
+        }
+
+        if (Directory.Exists(path))
+        {
+            Fail(SynapseErrorKind.NotAFile, "It is a directory, not a file.");
+            return Answer(null);
+        }
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            Fail(SynapseErrorKind.PathNotFound, "It does not exist.");
+            return Answer(null);
+        }
+        // A FIFO would block the open below, and a device or /proc file has no fixed length to upload.
+        if (UnixFileType.Of(path) is { } type and not UnixFileType.Kind.Regular)
+        {
+            Fail(SynapseErrorKind.NotAFile, $"It is not a regular file (a {UnixFileType.Describe(type)}).");
+            return Answer(null);
+        }
+
+        var length = info.Length;
+        if (maxBytes is { } max && length > max)
+            Fail(SynapseErrorKind.FileTooLarge, $"It is {length} bytes, more than the limit of {max} bytes.");
+
+        try
+        {
+            stream = OpenShared(path);
+            var head = new byte[HeadBytes];
+            var got = 0;
+            while (got < head.Length)
+            {
+                var n = stream.Read(head, got, head.Length - got);
+                if (n == 0) break;
+                got += n;
+            }
+            if (length == 0 && got > 0)
+                Fail(SynapseErrorKind.NotAFile, "It is not a regular file: it reports no length but has content (a pseudo-file such as those under /proc).");
+            else if (length == 0)
+                Fail(SynapseErrorKind.EmptyFile, "It is empty; a zero-byte file cannot be uploaded in chunks.");
+            else if (got < Math.Min(HeadBytes, length))
+                Fail(SynapseErrorKind.FileUnreadable, $"Only {got} of its first {Math.Min(HeadBytes, length)} bytes could be read.");
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or System.Security.SecurityException)
+        {
+            Fail(SynapseErrorKind.FileUnreadable, $"It cannot be opened for reading: {ex.Message}");
+        }
+
+        if (reasons.Count > 0 && problem != SynapseErrorKind.FileTooLarge)
+        {
+            stream?.Dispose();
+            stream = null;
+        }
+        return Answer(length);
+    }
+}
+
+/// <summary>
+/// The file type from stat(2) on Unix, through the runtime's own System.Native library (its FileStatus layout is
+/// the runtime's, the same on every architecture). Null where it cannot be asked (Windows, .NET Framework).
+/// </summary>
+internal static class UnixFileType
+{
+    public enum Kind { Regular, Directory, Fifo, CharacterDevice, BlockDevice, Socket, Other }
+
+    // FileStatus of System.Native (Flags, Mode, Uid, Gid, Size, then times and ids); padded for what follows Mode.
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    private struct FileStatus
+    {
+        public int Flags;
+        public int Mode;
+    }
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
+    private static extern int Stat(byte[] utf8Path, out FileStatus status);
+
+    public static Kind? Of(string path)
+    {
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return null;
+        try
+        {
+            if (Stat(System.Text.Encoding.UTF8.GetBytes(path + "\0"), out var status) != 0) return null;
+            return (status.Mode & 0xF000) switch
+            {
+                0x8000 => Kind.Regular,
+                0x4000 => Kind.Directory,
+                0x1000 => Kind.Fifo,
+                0x2000 => Kind.CharacterDevice,
+                0x6000 => Kind.BlockDevice,
+                0xC000 => Kind.Socket,
+                _ => Kind.Other,
+            };
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or MarshalDirectiveException)
+        {
+            return null;
+        }
+    }
+
+    public static string Describe(Kind kind) => kind switch
+    {
+        Kind.Fifo => "named pipe",
+        Kind.CharacterDevice => "character device",
+        Kind.BlockDevice => "block device",
+        Kind.Socket => "socket",
+        Kind.Directory => "directory",
+        _ => "special file",
+    };
+}

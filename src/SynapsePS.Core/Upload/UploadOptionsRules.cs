@@ -1,0 +1,18 @@
+using System;
+
+namespace SynapsePS.Upload;
+
+/// <summary>The ranges the engine accepts for <see cref="UploadOptions"/>.</summary>
+internal static class UploadOptionsRules
+{
+    public static UploadOptions Validate(UploadOptions options)
+    {
+        if (options.ChunkSize < UploadOptions.MinChunkSize || options.ChunkSize > UploadOptions.MaxChunkSize)
+            throw new ArgumentOutOfRangeException(nameof(options.ChunkSize), options.ChunkSize,
+                $"ChunkSize must be between {UploadOptions.MinChunkSize} and {UploadOptions.MaxChunkSize} bytes.");
+        if (options.MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(options.MaxRetries));
+        if (options.RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options.RetryDelay));
+        if (options.Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options.Timeout));
+        return options;
+    }
+}

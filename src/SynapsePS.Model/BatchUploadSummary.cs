@@ -1,0 +1,37 @@
+using System;
+using System.Collections.Generic;
+
+namespace SynapsePS;
+
+/// <summary>
+/// A whole batch in one object, shaped like the Python SDK's batch recipe (successful, failed, total). It holds
+/// counts and the failed files only, so a batch of a million files does not keep a million results.
+/// </summary>
+public sealed class BatchUploadSummary
+{
+    public BatchUploadSummary(int successful, int skipped, IReadOnlyList<BatchUploadResult> failed, long bytes, TimeSpan duration)
+    {
+        Successful = successful;
+        Skipped = skipped;
+        Failed = failed;
+        Bytes = bytes;
+        Duration = duration;
+    }
+
+    /// <summary>Files uploaded by this run.</summary>
+    public int Successful { get; }
+
+    /// <summary>Files not sent because this machine had already uploaded them, unchanged, to this server.</summary>
+    public int Skipped { get; }
+
+    /// <summary>The failed files in full: name, ErrorId, status, reason.</summary>
+    public IReadOnlyList<BatchUploadResult> Failed { get; }
+
+    public int Total => Successful + Skipped + Failed.Count;
+
+    /// <summary>Bytes of the files uploaded by this run.</summary>
+    public long Bytes { get; }
+    public TimeSpan Duration { get; }
+    public double BytesPerSecond => Duration.TotalSeconds > 0 ? Bytes / Duration.TotalSeconds : 0;
+    public double FilesPerSecond => Duration.TotalSeconds > 0 ? Total / Duration.TotalSeconds : 0;
+}

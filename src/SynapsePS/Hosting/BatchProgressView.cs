@@ -1,0 +1,77 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Management.Automation;
+using SynapsePS.Batch;
+
+namespace SynapsePS.Hosting;
+
+/// <summary>
+/// A batch's progress: one overall bar (files and bytes) and one child bar per lane, drawn on the pipeline thread
+/// at most five times a second; a lane's bar closes when the lane goes idle.
+/// </summary>
+internal sealed class BatchProgressView
+{
+    private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(200);
+
+    private readonly ProgressView _overall;
+    private readonly IReadOnlyList<BatchLane> _lanes;
+    private readonly ProgressView[] _laneViews;
+    private readonly Stopwatch _clock;
+    private long _bytesQueued;
+    private long _bytesSettled;
+    private int _filesQueued;
+    private TimeSpan _nextRender;
+
+    public BatchProgressView(Cmdlet cmdlet, int overallId, IReadOnlyList<BatchLane> lanes, Stopwatch clock)
+    {
+        _overall = new ProgressView(cmdlet, overallId);
+        _lanes = lanes;
+        _clock = clock;
+        _laneViews = new ProgressView[lanes.Count];
+        for (var i = 0; i < lanes.Count; i++) _laneViews[i] = new ProgressView(cmdlet, overallId + 1 + i, overallId);
+    }
+
+    /// <summary>A file started uploading on a lane.</summary>
+    public void Queued(long length)
+    {
+        _filesQueued++;
+        _bytesQueued += length;
+    }
+
+    /// <summary>A file settled (uploaded, skipped or failed).</summary>
+    public void Settled(long length) => _bytesSettled += length;
+
+    public void RenderIfDue(int settledFiles)
+    {
+        if (_clock.Elapsed >= _nextRender) Render(settledFiles);
+    }
+
+    public void Render(int settledFiles)
+    {
+        _nextRender = _clock.Elapsed + s_interval;
+        long inFlight = 0;
+        for (var i = 0; i < _lanes.Count; i++)
+        {
+            var lane = _lanes[i];
+            if (lane.File is null)
+            {
+                _laneViews[i].Complete();
+                continue;
+            }
+            var latest = lane.Progress.Latest;
+            _laneViews[i].Render(latest);
+            if (latest is { Phase: UploadPhase.Uploading or UploadPhase.Finishing }) inFlight += latest.BytesDone;
+        }
+        var elapsed = _clock.Elapsed;
+        var done = _bytesSettled + inFlight;
+        _overall.Render(new UploadProgress($"{settledFiles} of {Math.Max(settledFiles, _filesQueued)} files", UploadPhase.Uploading,
+            done, Math.Max(1, Math.Max(done, _bytesQueued)), elapsed, done));
+    }
+
+    public void Complete()
+    {
+        foreach (var view in _laneViews) view.Complete();
+        _overall.Complete();
+    }
+}
