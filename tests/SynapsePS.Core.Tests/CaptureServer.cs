@@ -6,23 +6,46 @@ using System.Threading.Channels;
 namespace SynapsePS.Core.Tests;
 
 /// <summary>
-/// A loopback HTTP/1.1 endpoint that records each request's exact bytes and answers like a chunked-upload
-/// server (upload id 'cap1'), so tests can compare the wire format with what Python requests sends.
+/// A loopback HTTP/1.1 endpoint that records each request's exact bytes and answers like a drf-chunked-upload
+/// server holding one upload, so tests can compare the wire format with what Python requests sends and script
+/// the record shapes a server may return (integer ids, a url on another origin, a finish reply's checksum/size).
 /// </summary>
 internal sealed class CaptureServer : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly Channel<CapturedRequest> _requests = Channel.CreateUnbounded<CapturedRequest>();
+    private readonly List<CapturedRequest> _log = new();
     private readonly CancellationTokenSource _stop = new();
+    private long _offset;
 
-    public CaptureServer()
+    /// <param name="basePath">The path of the base URL, ending in '/'.</param>
+    public CaptureServer(string basePath = "/", IPAddress? address = null)
     {
+        _listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         _listener.Start();
-        BaseUrl = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+        var endpoint = (IPEndPoint)_listener.LocalEndpoint;
+        BaseUrl = new Uri($"http://{endpoint.Address}:{endpoint.Port}{basePath}");
         _ = AcceptLoopAsync();
     }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>The upload's id as JSON text: a string (stock drf) or a number (Synapse).</summary>
+    public string IdJson { get; init; } = "\"cap1\"";
+
+    /// <summary>The base the records' url is built on (a proxy's internal address); the server's own by default.</summary>
+    public Uri? AdvertisedBase { get; set; }
+
+    /// <summary>Whether the records carry no url at all.</summary>
+    public bool OmitUrl { get; init; }
+
+    /// <summary>More members of the finish reply, e.g. <c>"checksum": "…", "size": 5</c>.</summary>
+    public string? FinishExtraJson { get; init; }
+
+    public string IdText => IdJson.Trim('"');
+
+    /// <summary>Every request so far, oldest first.</summary>
+    public IReadOnlyList<CapturedRequest> Requests { get { lock (_log) return _log.ToArray(); } }
 
     public async Task<CapturedRequest> NextRequestAsync()
     {
@@ -47,29 +70,44 @@ internal sealed class CaptureServer : IDisposable
     private async Task ServeAsync(TcpClient socket)
     {
         using var _ = socket;
-        var stream = socket.GetStream();
-        long offset = 0;
-        while (true)
+        try
         {
-            var head = await ReadHeadAsync(stream);
-            if (head is null) return;
-            var length = 0;
-            foreach (var line in head.Split("\r\n"))
-                if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(line[15..].Trim());
-            var body = new byte[length];
-            await stream.ReadExactlyAsync(body);
-            await _requests.Writer.WriteAsync(new CapturedRequest(head, body));
-
-            if (head.StartsWith("PUT", StringComparison.Ordinal))
+            var stream = socket.GetStream();
+            while (true)
             {
-                var range = head.Split("\r\n").First(l => l.StartsWith("Content-Range:", StringComparison.Ordinal));
-                var span = range["Content-Range: bytes ".Length..];          // START-END/TOTAL
-                offset = long.Parse(span.Split('/')[0].Split('-')[1]) + 1;
+                var head = await ReadHeadAsync(stream);
+                if (head is null) return;
+                var length = 0;
+                foreach (var line in head.Split("\r\n"))
+                    if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(line[15..].Trim());
+                var body = new byte[length];
+                await stream.ReadExactlyAsync(body);
+                var request = new CapturedRequest(head, body);
+                lock (_log) _log.Add(request);
+                await _requests.Writer.WriteAsync(request);
+
+                if (request.Method == "PUT")
+                {
+                    var range = request.Header("Content-Range")!;           // bytes START-END/TOTAL
+                    var span = range["bytes ".Length..];
+                    Interlocked.Exchange(ref _offset, long.Parse(span.Split('/')[0].Split('-')[1]) + 1);
+                }
+                var json = RecordJson(finished: request.Method == "POST");
+                var reply = Encoding.UTF8.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(json)}\r\n\r\n{json}");
+                await stream.WriteAsync(reply);
             }
-            var json = $"{{\"id\":\"cap1\",\"url\":\"{BaseUrl}chunked_upload/cap1/\",\"offset\":{offset},\"filename\":\"x\",\"status\":\"{(head.StartsWith("POST") ? "complete" : "uploading")}\",\"created_at\":\"2026-01-01T00:00:00Z\"}}";
-            var reply = Encoding.UTF8.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(json)}\r\n\r\n{json}");
-            await stream.WriteAsync(reply);
         }
+        catch (IOException) { }
+        catch (SocketException) { }
+    }
+
+    private string RecordJson(bool finished)
+    {
+        var url = OmitUrl ? "" : $"\"url\": \"{new Uri(AdvertisedBase ?? BaseUrl, $"chunked_upload/{IdText}/")}\", ";
+        var extra = finished && FinishExtraJson is not null ? ", " + FinishExtraJson : "";
+        return $"{{\"id\": {IdJson}, {url}\"file\": null, \"filename\": \"x\", \"offset\": {Interlocked.Read(ref _offset)}, "
+               + $"\"created_at\": \"2026-01-01T00:00:00Z\", \"status\": {(finished ? 2 : 1)}, "
+               + $"\"completed_at\": {(finished ? "\"2026-01-01T00:00:01Z\"" : "null")}, \"user\": 1{extra}}}";
     }
 
     private static async Task<string?> ReadHeadAsync(NetworkStream stream)
@@ -93,4 +131,18 @@ internal sealed class CaptureServer : IDisposable
     }
 }
 
-internal sealed record CapturedRequest(string Head, byte[] Body);
+/// <summary>One request's head (request line and headers, as sent) and body bytes.</summary>
+internal sealed record CapturedRequest(string Head, byte[] Body)
+{
+    public string Method => Head[..Head.IndexOf(' ')];
+
+    public string Path => Head.Split(' ')[1];
+
+    /// <summary>The header lines after the request line, in order, with their names as sent.</summary>
+    public IReadOnlyList<(string Name, string Value)> Headers =>
+        Head.Split("\r\n").Skip(1).Where(l => l.Length > 0)
+            .Select(l => (l[..l.IndexOf(':')], l[(l.IndexOf(':') + 1)..].Trim())).ToList();
+
+    public string? Header(string name) =>
+        Headers.Where(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();
+}

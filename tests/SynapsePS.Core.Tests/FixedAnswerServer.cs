@@ -4,23 +4,33 @@ using System.Text;
 
 namespace SynapsePS.Core.Tests;
 
-/// <summary>A loopback HTTP endpoint that answers every request with one fixed status and body (a refusing proxy).</summary>
+/// <summary>
+/// A loopback HTTP endpoint that answers every request with one fixed status and body (a refusing proxy, a
+/// redirect, or a listener that must never be contacted). It counts connections, so a client that only opens a
+/// socket (or starts TLS) is counted too.
+/// </summary>
 internal sealed class FixedAnswerServer : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly byte[] _answer;
     private int _requests;
 
-    public FixedAnswerServer(int status, string json)
+    /// <param name="address">A loopback address to bind (127.0.0.1 unless given, e.g. 127.0.0.2).</param>
+    /// <param name="extraHeaders">Header lines to add, e.g. "Location: http://…/".</param>
+    public FixedAnswerServer(int status, string json, IPAddress? address = null, params string[] extraHeaders)
     {
-        _answer = Encoding.UTF8.GetBytes($"HTTP/1.1 {status} Refused\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(json)}\r\nConnection: close\r\n\r\n{json}");
+        var extra = string.Concat(extraHeaders.Select(h => h + "\r\n"));
+        _answer = Encoding.UTF8.GetBytes($"HTTP/1.1 {status} Refused\r\nContent-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(json)}\r\n{extra}Connection: close\r\n\r\n{json}");
+        _listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         _listener.Start();
-        BaseUrl = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+        var endpoint = (IPEndPoint)_listener.LocalEndpoint;
+        BaseUrl = new Uri($"http://{endpoint.Address}:{endpoint.Port}/");
         _ = AcceptAsync();
     }
 
     public Uri BaseUrl { get; }
+    public int Port => BaseUrl.Port;
     public int RequestCount => Volatile.Read(ref _requests);
 
     public static int FreePort()

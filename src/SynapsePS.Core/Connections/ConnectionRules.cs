@@ -1,4 +1,5 @@
 using System;
+using System.Net;
 
 namespace SynapsePS.Connections;
 
@@ -7,23 +8,14 @@ public static class ConnectionRules
 {
     public const string BackendHostVariable = "SYNAPSE_BACKEND_HOST";
     public const string AccessTokenVariable = "SYNAPSE_ACCESS_TOKEN";
+    public const string AllowUnencryptedVariable = "SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION";
+
+    /// <summary>The switch of Connect-Synapse (and Invoke-RestMethod) that allows tokens over plain http.</summary>
+    public const string AllowUnencryptedSwitch = "-AllowUnencryptedAuthentication";
 
     /// <summary>Throws InvalidConnection when the connection cannot be used as given.</summary>
-    public static SynapseConnection Validate(SynapseConnection connection)
-    {
-        if (connection is null) throw new ArgumentNullException(nameof(connection));
-        var url = connection.BaseUrl;
-        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new SynapseClientException(SynapseErrorKind.InvalidConnection,
-                $"The base URL '{url}' is not an absolute http or https URL.");
-        }
-        if (string.IsNullOrWhiteSpace(connection.RevealAccessToken()))
-        {
-            throw new SynapseClientException(SynapseErrorKind.InvalidConnection, "An access token is required.");
-        }
-        return connection;
-    }
+    public static SynapseConnection Validate(SynapseConnection connection) =>
+        Validate(connection, $"pass {AllowUnencryptedSwitch} to Connect-Synapse (allowUnencryptedAuthentication: true for a SynapseConnection built in code)");
 
     /// <summary>The connection from SYNAPSE_BACKEND_HOST and SYNAPSE_ACCESS_TOKEN, or null when they are not both set.</summary>
     public static SynapseConnection? FromEnvironment()
@@ -36,6 +28,43 @@ public static class ConnectionRules
             throw new SynapseClientException(SynapseErrorKind.InvalidConnection,
                 $"{BackendHostVariable} ('{host}') is not an absolute URL.");
         }
-        return Validate(new SynapseConnection(url, token!));
+        var allow = Environment.GetEnvironmentVariable(AllowUnencryptedVariable)?.Trim();
+        var allowUnencrypted = allow == "1" || string.Equals(allow, "true", StringComparison.OrdinalIgnoreCase);
+        return Validate(new SynapseConnection(url, token!, allowUnencryptedAuthentication: allowUnencrypted),
+            $"set {AllowUnencryptedVariable}=1 beside {BackendHostVariable}");
+    }
+
+    /// <summary>Whether the host is this machine: localhost, 127.0.0.0/8 or ::1.</summary>
+    public static bool IsLoopback(Uri url)
+    {
+        if (url is null) throw new ArgumentNullException(nameof(url));
+        var host = url.DnsSafeHost.TrimEnd('.');
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        if (!IPAddress.TryParse(host, out var address)) return false;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        return IPAddress.IsLoopback(address);
+    }
+
+    private static SynapseConnection Validate(SynapseConnection connection, string allowHow)
+    {
+        if (connection is null) throw new ArgumentNullException(nameof(connection));
+        var url = connection.BaseUrl;
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new SynapseClientException(SynapseErrorKind.InvalidConnection,
+                $"The base URL '{url}' is not an absolute http or https URL.");
+        }
+        if (string.IsNullOrWhiteSpace(connection.RevealAccessToken()))
+        {
+            throw new SynapseClientException(SynapseErrorKind.InvalidConnection, "An access token is required.");
+        }
+        // Tokens over plain http can be read by anyone on the path; only this machine's own traffic is exempt.
+        if (url.Scheme == Uri.UriSchemeHttp && !connection.AllowUnencryptedAuthentication && !IsLoopback(url))
+        {
+            throw new SynapseClientException(SynapseErrorKind.InvalidConnection,
+                $"The base URL '{url}' is plain http to '{url.Host}', which would send the access token unencrypted. "
+                + $"Use https, or {allowHow} if the network is trusted.");
+        }
+        return connection;
     }
 }

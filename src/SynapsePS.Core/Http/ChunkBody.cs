@@ -40,13 +40,12 @@ internal sealed class ChunkBody : HttpContent
         _onBlockSent = onBlockSent;
         _token = token;
 
-        // requests/urllib3 use a uuid4 hex boundary, the text field first, then the file part with the
-        // content type urllib3 guesses for the name 'chunk'.
+        // requests/urllib3 use 32 lowercase hex characters as the boundary, the text field first, then the file
+        // part; for files={'file': ('chunk', bytes)} (no type given) requests writes no Content-Type line.
         var boundary = Guid.NewGuid().ToString("N");
         _preamble = Encoding.UTF8.GetBytes(
             $"--{boundary}\r\nContent-Disposition: form-data; name=\"filename\"\r\n\r\n{file.Name}\r\n" +
-            $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"chunk\"\r\n" +
-            "Content-Type: application/octet-stream\r\n\r\n");
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"chunk\"\r\n\r\n");
         _epilogue = Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n");
 
         var type = new MediaTypeHeaderValue("multipart/form-data");

@@ -53,11 +53,18 @@ internal sealed class ChunkedUploadProtocol
     public Task<UploadRecord> GetRecordAsync(Uri uploadUrl, UploadStats stats, CancellationToken ct) =>
         SendAsync($"GET {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Get, uploadUrl), null));
 
+    /// <summary>
+    /// POST the MD5 as synapse-sdk sends every request without files: <c>{"md5": "&lt;hex&gt;"}</c> (json.dumps'
+    /// separators) with exactly <c>Content-Type: application/json</c>, which a JSON-only server also accepts.
+    /// </summary>
     public Task<UploadRecord> CompleteAsync(Uri uploadUrl, string md5, UploadStats stats, CancellationToken ct) =>
-        SendAsync($"POST {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Post, uploadUrl)
+        SendAsync($"POST {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ =>
         {
-            Content = new FormUrlEncodedContent(new[] { new KeyValuePair<string, string>("md5", md5) }),
-        }, null));
+            // Not StringContent: it would add '; charset=utf-8'. The MD5 is hex, so the body needs no escaping.
+            var content = new ByteArrayContent(Encoding.ASCII.GetBytes($"{{\"md5\": \"{md5}\"}}"));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            return (new HttpRequestMessage(HttpMethod.Post, uploadUrl) { Content = content }, null);
+        });
 
     private async Task<UploadRecord> SendAsync(string what, Uri url, UploadStats stats, CancellationToken ct,
         Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build)
@@ -82,7 +89,7 @@ internal sealed class ChunkedUploadProtocol
         var (request, body) = build(watchdog);
         try
         {
-            AddAuthHeaders(request.Headers);
+            AddAuthHeaders(request);
             HttpResponseMessage response;
             try
             {
@@ -111,7 +118,7 @@ internal sealed class ChunkedUploadProtocol
                 }
 
                 var status = (int)response.StatusCode;
-                if (status is >= 200 and < 300) return UploadRecord.Parse(text, url);
+                if (status is >= 200 and < 300) return UploadRecord.Parse(text, url, _connection.BaseUrl);
                 throw ErrorFor(response, status, text);
             }
         }
@@ -124,11 +131,22 @@ internal sealed class ChunkedUploadProtocol
         }
     }
 
-    private void AddAuthHeaders(HttpRequestHeaders headers)
+    /// <summary>
+    /// The credentials, as synapse-sdk's BackendClient sends them. They go to the base URL's origin only: a
+    /// request for anywhere else is a fault of ours (records' urls are checked when parsed) and is never sent.
+    /// </summary>
+    private void AddAuthHeaders(HttpRequestMessage request)
     {
+        if (request.RequestUri is null || !UploadOrigin.IsSameOrigin(request.RequestUri, _connection.BaseUrl))
+        {
+            throw new SynapseClientException(SynapseErrorKind.UnexpectedError,
+                $"Refused to send the credentials to {request.RequestUri?.GetLeftPart(UriPartial.Authority)}, which is not the origin of {_connection.BaseUrl}.");
+        }
+        var headers = request.Headers;
         headers.TryAddWithoutValidation("Synapse-Access-Token", "Token " + _connection.RevealAccessToken());
         if (_connection.RevealAuthorizationToken() is { } auth) headers.TryAddWithoutValidation("Authorization", "Token " + auth);
         if (_connection.Tenant is { } tenant) headers.TryAddWithoutValidation("Synapse-Tenant", "Token " + tenant);
+        if (_connection.RevealAgentToken() is { } agent) headers.TryAddWithoutValidation("SYNAPSE-Agent", "Token " + agent);
     }
 
     private static async Task<string> ReadBodyAsync(HttpResponseMessage response, InactivityWatchdog watchdog)

@@ -29,6 +29,7 @@ internal sealed class FileUploadRun
     private long _reported;         // high-water mark of progress, so bars never go backwards
     private long _phaseStartBytes;
     private Stopwatch _phaseClock = Stopwatch.StartNew();
+    private bool _replacedUrlReported;
 
     public FileUploadRun(ChunkedUploadProtocol protocol, UploadJournal journal, Uri baseUrl, UploadOptions options,
         LocalFile file, IProgress<UploadProgress>? progress, UploadStats stats)
@@ -87,7 +88,7 @@ internal sealed class FileUploadRun
                 restartedAfterExpiry = true;
                 _stats.Log?.Warning($"The upload {_id} of '{_file.Name}' expired on the server; starting a new upload.");
                 _journal.Delete(_baseUrl, _file.FullName);
-                (_url, _id, _offset, resumed, resumedFrom) = (null, null, 0, false, 0);
+                (_url, _id, _offset, resumed, resumedFrom, _replacedUrlReported) = (null, null, 0, false, 0, false);
                 continue;
             }
 
@@ -103,7 +104,7 @@ internal sealed class FileUploadRun
                 stalled = 0;
             }
 
-            (_url, _id, _offset) = (record.Url, record.Id, record.Offset);
+            Adopt(record);
             chunks++;
             SaveJournal();
         }
@@ -115,11 +116,48 @@ internal sealed class FileUploadRun
         var md5 = digest.Finish();
         Report(UploadPhase.Finishing, _file.Length);
         var final = await FinishAsync(md5, ct).ConfigureAwait(false);
+        NoteReplacedUrl(final);
         _journal.Delete(_baseUrl, _file.FullName);
+        CheckServerCopy(final, md5);
         Report(UploadPhase.Completed, _file.Length);
 
         return new UploadResult(final.Id, _file.FullName, _file.Length, md5, final.Url, final.StatusName ?? UploadRecord.CompleteName,
-            chunks, _clock.Elapsed, _stats.BytesSent, _stats.Retries, resumed, resumedFrom, final.Fields);
+            chunks, _clock.Elapsed, _stats.BytesSent, _stats.Retries, resumed, resumedFrom, final.Fields,
+            serverChecksum: final.Checksum, serverSize: final.Size);
+    }
+
+    /// <summary>
+    /// A Synapse finish reply says what the server holds (<c>checksum</c>, <c>size</c>). When that is not the file,
+    /// the server called complete an upload that is not this file: no result, and (the journal is already gone)
+    /// nothing to resume, since a completed upload can never be finished again.
+    /// </summary>
+    private void CheckServerCopy(UploadRecord final, string md5)
+    {
+        var differences = new System.Collections.Generic.List<string>();
+        if (final.Checksum is not null && !string.Equals(final.Checksum, md5, StringComparison.OrdinalIgnoreCase))
+            differences.Add($"its checksum is {final.Checksum} where the file's MD5 is {md5}");
+        if (final.Size is not null && final.Size != _file.Length)
+            differences.Add($"its size is {final.Size} bytes where the file has {_file.Length}");
+        if (differences.Count == 0) return;
+
+        throw new SynapseClientException(SynapseErrorKind.ChecksumMismatch,
+            $"The server reports upload {final.Id} of '{_file.Name}' complete, but holds something else: {string.Join(" and ", differences)}. "
+            + "That upload can never be finished again; upload the file anew.",
+            filePath: _file.FullName);
+    }
+
+    /// <summary>Takes the server's record as the upload's state.</summary>
+    private void Adopt(UploadRecord record)
+    {
+        NoteReplacedUrl(record);
+        (_url, _id, _offset) = (record.Url, record.Id, record.Offset);
+    }
+
+    private void NoteReplacedUrl(UploadRecord record)
+    {
+        if (!record.ServerUrlReplaced || _replacedUrlReported) return;
+        _replacedUrlReported = true;
+        _stats.Log?.Verbose($"The server names upload {record.Id} at {record.ServerUrl}, outside {_baseUrl}; its requests go to {record.Url} instead, and nothing is sent to the other address.");
     }
 
     private async Task<UploadRecord> FinishAsync(string md5, CancellationToken ct)
@@ -159,10 +197,13 @@ internal sealed class FileUploadRun
             return false;
         }
 
+        // A journal holds the url actually used; one from an older version may name another origin, which is never contacted.
+        var journalUrl = Uri.TryCreate(entry.UploadUrl, UriKind.Absolute, out var u) ? u : null;
+        var url = UploadOrigin.UrlFor(_baseUrl, entry.UploadId, journalUrl);
         UploadRecord record;
         try
         {
-            record = await _protocol.GetRecordAsync(new Uri(entry.UploadUrl), _stats, ct).ConfigureAwait(false);
+            record = await _protocol.GetRecordAsync(url, _stats, ct).ConfigureAwait(false);
         }
         catch (SynapseClientException ex) when (ex.Kind is SynapseErrorKind.UploadNotFound or SynapseErrorKind.UploadExpired)
         {
@@ -180,7 +221,7 @@ internal sealed class FileUploadRun
             return false;
         }
 
-        (_url, _id, _offset) = (record.Url, record.Id, record.Offset);
+        Adopt(record);
         _stats.Log?.Verbose($"Resuming upload {record.Id} of '{_file.Name}' from byte {record.Offset} of {_file.Length}.");
         return true;
     }
