@@ -293,20 +293,24 @@ catch { 'ERRORID=' + `$_.FullyQualifiedErrorId; 'CATEGORY=' + `$_.CategoryInfo.C
 
     It 'never shows the tokens: connection object, JSON, tables, verbose output, results' {
         $secret = 'auth-secret-' + [guid]::NewGuid().ToString('N')
-        $c = Connect-Synapse -BaseUrl $Server.Url -AccessToken (ConvertTo-SecureString $Token -AsPlainText -Force) -Token $secret -Tenant acme -PassThru
+        $agent = 'agent-secret-' + [guid]::NewGuid().ToString('N')
+        $c = Connect-Synapse -BaseUrl $Server.Url -AccessToken (ConvertTo-SecureString $Token -AsPlainText -Force) -Token $secret -AgentToken $agent -Tenant acme -PassThru
         $c | Should -Not -BeNullOrEmpty
         foreach ($text in ($c | Format-List * | Out-String), ($c | ConvertTo-Json -Depth 5), ($c | Out-String), ($c | Format-Table * | Out-String)) {
             $text | Should -Not -BeNullOrEmpty
             $text | Should -Not -Match $secret
+            $text | Should -Not -Match $agent
             $text | Should -Not -Match $Token
         }
         $c.Tenant | Should -Be 'acme'
         $c.HasAuthorizationToken | Should -BeTrue
+        $c.HasAgentToken | Should -BeTrue
         $file = New-TestFile -Path (Join-Path $TestDrive 'secret.bin') -Length (3 * 64KB)
         $stream = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -ChunkSize 64KB -Verbose 4>&1
         $verbose = @($stream | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) | Out-String
         $verbose | Should -Match 'Upload'
         $verbose | Should -Not -Match $secret
+        $verbose | Should -Not -Match $agent
         $verbose | Should -Not -Match $Token
         $result = $stream | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
         $result.Md5 | Should -Be (Get-Md5 $file.FullName)
@@ -335,5 +339,64 @@ catch { 'ERRORID=' + `$_.FullyQualifiedErrorId; 'CATEGORY=' + `$_.CategoryInfo.C
             $other | Stop-SynapseDevServer
             Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token   # leave a working default behind
         }
+    }
+
+    It 'shows HasAgentToken in the connection''s table and takes -AgentToken as a string or a SecureString' {
+        foreach ($given in 'agent-a', (ConvertTo-SecureString 'agent-b' -AsPlainText -Force)) {
+            $c = Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token -AgentToken $given -PassThru
+            $c.HasAgentToken | Should -BeTrue
+            $table = $c | Out-String
+            $table | Should -Match 'HasAgentToken'
+            $table | Should -Not -Match 'agent-[ab]'
+            $file = New-TestFile -Path (Join-Path $TestDrive 'agent.bin') -Length 500
+            (Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c).Md5 | Should -Be (Get-Md5 $file.FullName)
+        }
+        (Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token -PassThru).HasAgentToken | Should -BeFalse
+    }
+
+    It 'refuses plain http to a host that is not loopback unless -AllowUnencryptedAuthentication (no request: .invalid never resolves)' {
+        Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token
+        $caught = $null
+        try { Connect-Synapse -BaseUrl 'http://synapse.invalid/api/' -AccessToken 'plain-secret' -PassThru } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -Be 'InvalidConnection,SynapsePS.Commands.ConnectSynapseCommand'
+        $caught.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $caught.Exception.Message | Should -Match '-AllowUnencryptedAuthentication'
+        $caught.Exception.Message | Should -Match 'synapse\.invalid'
+        ($caught | Out-String) | Should -Not -Match 'plain-secret'
+
+        # The session default is untouched: an upload without -Connection still goes to the dev server.
+        $file = New-TestFile -Path (Join-Path $TestDrive 'still-default.bin') -Length 300
+        $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName
+        (Get-ServerUpload -Server $Server -Id $r.Id).owner | Should -Be $Token
+
+        $allowed = Connect-Synapse -BaseUrl 'http://synapse.invalid/api/' -AccessToken 'plain-secret' -AllowUnencryptedAuthentication -PassThru
+        $allowed.AllowUnencryptedAuthentication | Should -BeTrue
+        $allowed.BaseUrl.AbsoluteUri | Should -Be 'http://synapse.invalid/api/'
+        (Connect-Synapse -BaseUrl 'https://synapse.invalid/api/' -AccessToken 'x' -PassThru).AllowUnencryptedAuthentication | Should -BeFalse
+        foreach ($loopback in 'http://localhost:1/', 'http://127.0.0.2:1/', 'http://[::1]:1/') {
+            (Connect-Synapse -BaseUrl $loopback -AccessToken 'x' -PassThru).BaseUrl | Should -Not -BeNullOrEmpty
+        }
+        Connect-Synapse -BaseUrl $Server.Url -AccessToken $Token   # leave a working default behind
+    }
+
+    It 'refuses plain http from SYNAPSE_BACKEND_HOST naming SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION' {
+        $file = New-TestFile -Path (Join-Path $TestDrive 'env-http.bin') -Length 300
+        $script = Join-Path $TestDrive 'env-http.ps1'
+        Set-Content -LiteralPath $script -Value @"
+Import-Module '$env:SYNAPSEPS_MODULE'
+try { Send-SynapseChunkedUpload -LiteralPath '$($file.FullName)'; 'NOT TERMINATED' }
+catch { 'ERRORID=' + `$_.FullyQualifiedErrorId; 'MESSAGE=' + `$_.Exception.Message }
+"@
+        $p = Start-ChildPwsh -ScriptPath $script -Environment @{
+            SYNAPSE_BACKEND_HOST = 'http://synapse.invalid/api/'; SYNAPSE_ACCESS_TOKEN = 'env-secret'
+            SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION = ''; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'envhttpstate')
+        }
+        try { $p.WaitForExit(60000) | Should -BeTrue } finally { Stop-ChildPwsh $p }
+        $text = $p.OutTask.Result
+        $text | Should -Match 'ERRORID=InvalidConnection,' -Because $p.ErrTask.Result
+        $text | Should -Match 'SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION=1'
+        $text | Should -Not -Match 'NOT TERMINATED'
+        $text | Should -Not -Match 'env-secret'
     }
 }

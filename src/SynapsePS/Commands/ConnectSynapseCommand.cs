@@ -30,6 +30,15 @@ public sealed class ConnectSynapseCommand : PSCmdlet
     [SecureStringTransformation]
     public SecureString? Token { get; set; }
 
+    /// <summary>Sent as 'SYNAPSE-Agent: Token &lt;value&gt;' (agent-initiated requests).</summary>
+    [Parameter]
+    [SecureStringTransformation]
+    public SecureString? AgentToken { get; set; }
+
+    /// <summary>Allows the tokens over plain http to a host that is not loopback (as Invoke-RestMethod's switch).</summary>
+    [Parameter]
+    public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -39,7 +48,8 @@ public sealed class ConnectSynapseCommand : PSCmdlet
         try
         {
             connection = ConnectionRules.Validate(new SynapseConnection(BaseUrl, SecureStringTransformationAttribute.Reveal(AccessToken) ?? "",
-                Tenant, SecureStringTransformationAttribute.Reveal(Token)));
+                Tenant, SecureStringTransformationAttribute.Reveal(Token), SecureStringTransformationAttribute.Reveal(AgentToken),
+                AllowUnencryptedAuthentication.IsPresent));
         }
         catch (SynapseClientException ex)
         {
