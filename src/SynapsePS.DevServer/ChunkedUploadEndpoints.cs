@@ -21,7 +21,7 @@ internal sealed partial class ChunkedUploadEndpoints(DevServerOptions options, U
     // As DRF's JSONRenderer writes: non-ASCII as is, quotes as \" (not \u0022).
     private static readonly JsonSerializerOptions s_json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private const string ChecksumRequired = "Checksum of type 'md5' is required";
-    private const string AllowedMethods = "GET, PUT, POST, HEAD, OPTIONS";
+    private const string AllowedMethods = "GET, PUT, POST";
 
     [GeneratedRegex(@"^bytes (\d+)-(\d+)/(\d+)$")]
     private static partial Regex ContentRangePattern();

@@ -59,10 +59,10 @@ internal static class TestCertificates
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(ClientAuth) }, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(authority, true, false));
-        var (from, to) = Validity();
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;   // a positive serial number
-        using var issued = request.Create(authority, from, to, serial);
+        // The CA's own validity, which an issued certificate may not exceed.
+        using var issued = request.Create(authority, authority.NotBefore, authority.NotAfter, serial);
         using var withKey = issued.CopyWithPrivateKey(key);
         return Persisted(withKey);
     }
