@@ -15,6 +15,8 @@
         'Send-SynapseChunkedUpload'
         'Test-SynapseUploadFile'
         'Invoke-SynapseBatchUpload'
+        'Get-SynapseUploadJournal'
+        'Remove-SynapseUploadJournal'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

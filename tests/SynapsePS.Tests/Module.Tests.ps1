@@ -46,7 +46,7 @@ Describe 'Manifest' {
 
     It 'exports exactly the listed cmdlets when imported' {
         $r = Invoke-FreshPwsh "Import-Module '$Manifest'; (Get-Command -Module SynapsePS | Sort-Object Name).Name -join ','"
-        $r.Output.Trim() | Should -Be 'Connect-Synapse,Invoke-SynapseBatchUpload,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
+        $r.Output.Trim() | Should -Be 'Connect-Synapse,Get-SynapseUploadJournal,Invoke-SynapseBatchUpload,Remove-SynapseUploadJournal,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
     }
 }
 

@@ -16,6 +16,7 @@ internal sealed class FileUploadRun
 
     private readonly ChunkedUploadProtocol _protocol;
     private readonly UploadJournal _journal;
+    private readonly UploadLedger _ledger;
     private readonly Uri _baseUrl;
     private readonly UploadOptions _options;
     private readonly LocalFile _file;
@@ -31,11 +32,12 @@ internal sealed class FileUploadRun
     private Stopwatch _phaseClock = Stopwatch.StartNew();
     private bool _replacedUrlReported;
 
-    public FileUploadRun(ChunkedUploadProtocol protocol, UploadJournal journal, Uri baseUrl, UploadOptions options,
+    public FileUploadRun(ChunkedUploadProtocol protocol, UploadJournal journal, UploadLedger ledger, Uri baseUrl, UploadOptions options,
         LocalFile file, IProgress<UploadProgress>? progress, UploadStats stats)
     {
         _protocol = protocol;
         _journal = journal;
+        _ledger = ledger;
         _baseUrl = baseUrl;
         _options = options;
         _file = file;
@@ -46,7 +48,13 @@ internal sealed class FileUploadRun
     public async Task<UploadResult> RunAsync(CancellationToken ct)
     {
         using var digest = new FileDigest(_file.FullName);
-        var resumed = _options.Resume && await TryResumeAsync(ct).ConfigureAwait(false);
+        var journal = _journal.TryLoad(_baseUrl, _file.FullName);
+        var journalled = journal is null ? null : await ReadJournalledUploadAsync(journal, ct).ConfigureAwait(false);
+        // A journalled upload the server holds complete, with every byte, is this file's finished upload: an
+        // earlier run stopped between the server's "complete" and the ledger. Only this machine knew its id.
+        if (journalled is { IsComplete: true } && journalled.Offset == _file.Length)
+            return await RecoverFinishedAsync(journalled, digest, ct).ConfigureAwait(false);
+        var resumed = _options.Resume && journalled is not null && TryResume(journalled);
         if (!_options.Resume) _journal.Delete(_baseUrl, _file.FullName);
         var resumedFrom = resumed ? _offset : 0;
 
@@ -117,8 +125,10 @@ internal sealed class FileUploadRun
         Report(UploadPhase.Finishing, _file.Length);
         var final = await FinishAsync(md5, ct).ConfigureAwait(false);
         NoteReplacedUrl(final);
-        _journal.Delete(_baseUrl, _file.FullName);
         CheckServerCopy(final, md5);
+        // The ledger first, the journal after: a stop between the two leaves the journal, which the rerun recovers.
+        RecordCompleted(final.Id, final.Url, md5);
+        _journal.Delete(_baseUrl, _file.FullName);
         Report(UploadPhase.Completed, _file.Length);
 
         return new UploadResult(final.Id, _file.FullName, _file.Length, md5, final.Url, final.StatusName ?? UploadRecord.CompleteName,
@@ -128,8 +138,8 @@ internal sealed class FileUploadRun
 
     /// <summary>
     /// A Synapse finish reply says what the server holds (<c>checksum</c>, <c>size</c>). When that is not the file,
-    /// the server called complete an upload that is not this file: no result, and (the journal is already gone)
-    /// nothing to resume, since a completed upload can never be finished again.
+    /// the server called complete an upload that is not this file: no result, no ledger entry, and no journal,
+    /// since a completed upload can never be finished again.
     /// </summary>
     private void CheckServerCopy(UploadRecord final, string md5)
     {
@@ -140,6 +150,7 @@ internal sealed class FileUploadRun
             differences.Add($"its size is {final.Size} bytes where the file has {_file.Length}");
         if (differences.Count == 0) return;
 
+        _journal.Delete(_baseUrl, _file.FullName);
         throw new SynapseClientException(SynapseErrorKind.ChecksumMismatch,
             $"The server reports upload {final.Id} of '{_file.Name}' complete, but holds something else: {string.Join(" and ", differences)}. "
             + "That upload can never be finished again; upload the file anew.",
@@ -159,6 +170,38 @@ internal sealed class FileUploadRun
         _replacedUrlReported = true;
         _stats.Log?.Verbose($"The server names upload {record.Id} at {record.ServerUrl}, outside {_baseUrl}; its requests go to {record.Url} instead, and nothing is sent to the other address.");
     }
+
+    /// <summary>
+    /// Settles an upload that the server completed while no ledger entry was written: records it and returns it as
+    /// this file's result. Its MD5 is the file's (the server only completes an upload whose MD5 matched), taken again.
+    /// </summary>
+    private async Task<UploadResult> RecoverFinishedAsync(UploadRecord record, FileDigest digest, CancellationToken ct)
+    {
+        _stats.Log?.Verbose($"The upload {record.Id} of '{_file.Name}' was completed by an earlier run that stopped before recording it; recording it now.");
+        await HashUpToAsync(digest, _file.Length, ct).ConfigureAwait(false);
+        _file.EnsureUnchanged();
+        var md5 = digest.Finish();
+        NoteReplacedUrl(record);
+        CheckServerCopy(record, md5);
+        RecordCompleted(record.Id, record.Url, md5);
+        _journal.Delete(_baseUrl, _file.FullName);
+        Report(UploadPhase.Completed, _file.Length);
+        return new UploadResult(record.Id, _file.FullName, _file.Length, md5, record.Url, record.StatusName ?? UploadRecord.CompleteName,
+            chunkCount: 0, _clock.Elapsed, bytesSent: 0, _stats.Retries, resumed: true, resumedFromOffset: _file.Length, record.Fields,
+            serverChecksum: record.Checksum, serverSize: record.Size);
+    }
+
+    private void RecordCompleted(string id, Uri url, string md5) => _ledger.Record(new LedgerEntry
+    {
+        BaseUrl = _baseUrl.AbsoluteUri,
+        FullName = _file.FullName,
+        Length = _file.Length,
+        LastWriteTimeUtc = _file.LastWriteTimeUtc,
+        Md5 = md5,
+        UploadId = id,
+        UploadUrl = url.AbsoluteUri,
+        CompletedAtUtc = DateTime.UtcNow,
+    }, _stats.Log);
 
     private async Task<UploadRecord> FinishAsync(string md5, CancellationToken ct)
     {
@@ -184,38 +227,41 @@ internal sealed class FileUploadRun
         }
     }
 
-    /// <summary>Continues an interrupted upload of this file when its journal and the server agree.</summary>
-    private async Task<bool> TryResumeAsync(CancellationToken ct)
+    /// <summary>
+    /// The server's record of the upload this file's journal names, or null (the journal then goes, with a warning)
+    /// when the file changed since or the upload is gone from the server.
+    /// </summary>
+    private async Task<UploadRecord?> ReadJournalledUploadAsync(JournalEntry entry, CancellationToken ct)
     {
-        var entry = _journal.TryLoad(_baseUrl, _file.FullName);
-        if (entry is null) return false;
-
         if (entry.Length != _file.Length || entry.LastWriteTimeUtc != _file.LastWriteTimeUtc)
         {
             _stats.Log?.Warning($"'{_file.Name}' changed since its upload {entry.UploadId} was interrupted (length or last-write time); starting a new upload.");
             _journal.Delete(_baseUrl, _file.FullName);
-            return false;
+            return null;
         }
 
         // A journal holds the url actually used; one from an older version may name another origin, which is never contacted.
         var journalUrl = Uri.TryCreate(entry.UploadUrl, UriKind.Absolute, out var u) ? u : null;
         var url = UploadOrigin.UrlFor(_baseUrl, entry.UploadId, journalUrl);
-        UploadRecord record;
         try
         {
-            record = await _protocol.GetRecordAsync(url, _stats, ct).ConfigureAwait(false);
+            return await _protocol.GetRecordAsync(url, _stats, ct).ConfigureAwait(false);
         }
         catch (SynapseClientException ex) when (ex.Kind is SynapseErrorKind.UploadNotFound or SynapseErrorKind.UploadExpired)
         {
             _stats.Log?.Warning($"The interrupted upload {entry.UploadId} of '{_file.Name}' is gone from the server (HTTP {ex.StatusCode}); starting a new upload.");
             _journal.Delete(_baseUrl, _file.FullName);
-            return false;
+            return null;
         }
+    }
 
+    /// <summary>Continues the journalled upload from the server's offset when the server's record allows it.</summary>
+    private bool TryResume(UploadRecord record)
+    {
         if (record.IsComplete || record.Offset > _file.Length)
         {
             _stats.Log?.Warning(record.IsComplete
-                ? $"The upload {record.Id} of '{_file.Name}' is already complete on the server; starting a new upload."
+                ? $"The upload {record.Id} of '{_file.Name}' is complete on the server but holds {record.Offset} of its {_file.Length} bytes; starting a new upload."
                 : $"The server holds more bytes of upload {record.Id} than '{_file.Name}' has; starting a new upload.");
             _journal.Delete(_baseUrl, _file.FullName);
             return false;
