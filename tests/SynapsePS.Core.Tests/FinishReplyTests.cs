@@ -31,6 +31,7 @@ public sealed class FinishReplyTests : IDisposable
         Assert.Equal(2L, result.ServerRecord["status"]);   // the server's record stays as it was sent
         Assert.Equal(System.Numerics.BigInteger.Parse("123456789012345678901234567"), result.ServerRecord["id"]);
         Assert.Equal(new Uri(server.BaseUrl, "chunked_upload/123456789012345678901234567/"), result.Url);
+        Assert.Equal(result.Id, UploadLedger.Open(_scratch.StateDirectory).TryGet(server.BaseUrl, path, null)?.UploadId);
     }
 
     [Fact]
@@ -78,6 +79,7 @@ public sealed class FinishReplyTests : IDisposable
         else Assert.DoesNotContain("size is", ex.Message);
         Assert.DoesNotContain(UploadPhase.Completed, phases);
         Assert.Null(UploadJournal.Open(_scratch.StateDirectory).TryLoad(server.BaseUrl, path));
+        Assert.Null(UploadLedger.Open(_scratch.StateDirectory).TryGet(server.BaseUrl, path, null));   // never counted as uploaded
         Assert.Equal("POST", server.Requests[^1].Method);   // it was finished once, and not retried
     }
 }

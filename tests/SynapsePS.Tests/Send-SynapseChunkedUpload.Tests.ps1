@@ -58,6 +58,9 @@ Describe 'Uploading from the pipeline' {
             $r.PSObject.Properties.Name | Should -Contain $p
         }
         $r.Id | Should -Not -BeNullOrEmpty
+        $r.Status | Should -Be 'Complete' -Because 'the status is shown by name; ServerRecord keeps the server''s 2'
+        @($Results.Status | Sort-Object -Unique) | Should -Be @('Complete')
+        $r.ServerChecksum | Should -BeNullOrEmpty -Because 'a drf finish reply has no checksum'
         $r.Md5 | Should -Match '^[0-9a-f]{32}$'
         $r.Url.AbsoluteUri | Should -Be "$($Server.Url)chunked_upload/$($r.Id)/"
         $r.Duration | Should -BeOfType [timespan]
