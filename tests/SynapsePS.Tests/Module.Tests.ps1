@@ -31,7 +31,7 @@ Describe 'Manifest' {
 
     It 'is gallery-ready: explicit exports, editions, framework, formats, PSData' {
         $data = Import-PowerShellDataFile $Manifest
-        $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload')
+        $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload', 'Get-SynapseUploadJournal', 'Remove-SynapseUploadJournal')
         @($data.FunctionsToExport).Count | Should -Be 0 -Because 'FunctionsToExport must be an explicit empty list'
         @($data.AliasesToExport).Count | Should -Be 0 -Because 'AliasesToExport must be an explicit empty list'
         @($data.VariablesToExport).Count | Should -Be 0 -Because 'VariablesToExport must be an explicit empty list'

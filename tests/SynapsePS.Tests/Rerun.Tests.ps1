@@ -54,7 +54,10 @@ Get-ChildItem -LiteralPath '$dir' | Invoke-SynapseBatchUpload -ThrottleLimit 2 -
                 $complete[0].md5OfStoredBytes | Should -Be (Get-Md5 $f.FullName)
                 ($rerun | Where-Object Name -EQ $f.Name).Id | Should -Be $complete[0].id
             }
-            @(Get-ServerUpload -Server $slow | Where-Object status -NE 'complete') | Should -HaveCount 0 -Because 'files in flight resumed their own uploads'
+            # A file whose first chunk was in flight at the kill never learnt its upload's id (the answer never came),
+            # so that partial upload stays orphaned on the server: one per lane at most. Every other file in flight
+            # resumed its own upload.
+            @(Get-ServerUpload -Server $slow | Where-Object status -NE 'complete').Count | Should -BeLessOrEqual 2
 
             Reset-ServerLog $slow
             $third = @(Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $c -SkipUploaded)
