@@ -10,11 +10,13 @@
     CompatiblePSEditions   = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess       = @('SynapsePS.Format.ps1xml')
+    TypesToProcess         = @('SynapsePS.Types.ps1xml')
     CmdletsToExport        = @(
         'Connect-Synapse'
         'Send-SynapseChunkedUpload'
         'Test-SynapseUploadFile'
         'Invoke-SynapseBatchUpload'
+        'Get-SynapseChunkedUpload'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -46,7 +46,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $cmdlets 'SynapsePS.dll'), (Join-Path $cmdlets 'SynapsePS.pdb') $ModuleOut
     $model = Join-Path $Root "src/SynapsePS.Model/bin/$Configuration/netstandard2.0"
     Copy-Item (Join-Path $model 'SynapsePS.Model.dll'), (Join-Path $model 'SynapsePS.Model.pdb') $ModuleOut
-    Copy-Item (Join-Path $Root 'src/SynapsePS/SynapsePS.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'src/SynapsePS/SynapsePS.Format.ps1xml'), (Join-Path $Root 'src/SynapsePS/SynapsePS.Types.ps1xml') $ModuleOut
     foreach ($file in 'LICENSE', 'CHANGELOG.md') {
         if (Test-Path (Join-Path $Root $file)) { Copy-Item (Join-Path $Root $file) $ModuleOut }
     }
