@@ -16,6 +16,8 @@
         'Send-SynapseChunkedUpload'
         'Test-SynapseUploadFile'
         'Invoke-SynapseBatchUpload'
+        'Get-SynapseUploadJournal'
+        'Remove-SynapseUploadJournal'
         'Get-SynapseChunkedUpload'
     )
     FunctionsToExport      = @()

@@ -18,6 +18,7 @@ public sealed class SynapseUploadClient
 {
     private readonly ChunkedUploadProtocol _protocol;
     private readonly UploadJournal _journal;
+    private readonly UploadLedger _ledger;
 
     public SynapseUploadClient(SynapseConnection connection, UploadOptions? options = null)
     {
@@ -25,6 +26,7 @@ public sealed class SynapseUploadClient
         Options = UploadOptionsRules.Validate(options ?? new UploadOptions());
         _protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options));
         _journal = UploadJournal.Open(Options.StateDirectory);
+        _ledger = UploadLedger.Open(Options.StateDirectory);
     }
 
     public SynapseConnection Connection { get; }
@@ -47,7 +49,19 @@ public sealed class SynapseUploadClient
     internal UploadResult? TrySkip(string fullName, IUploadLog? log)
     {
         if (!Options.SkipUploaded) return null;
-        return null;
+        var info = new System.IO.FileInfo(fullName);
+        if (!info.Exists) return null;
+        var entry = _ledger.TryGet(Connection.BaseUrl, fullName, log);
+        if (entry is null) return null;
+        if (!UploadLedger.Matches(entry, info.Length, info.LastWriteTimeUtc))
+        {
+            log?.Verbose($"'{info.Name}' changed since its upload {entry.UploadId} (length or last-write time); uploading it again.");
+            return null;
+        }
+        log?.Verbose($"'{info.Name}' is unchanged since its upload {entry.UploadId}; skipped.");
+        return new UploadResult(entry.UploadId, fullName, entry.Length, entry.Md5,
+            Uri.TryCreate(entry.UploadUrl, UriKind.Absolute, out var url) ? url : null, UploadRecord.CompleteName,
+            chunkCount: 0, TimeSpan.Zero, bytesSent: 0, retries: 0, resumed: false, resumedFromOffset: 0, serverRecord: null, skipped: true);
     }
 
     internal async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress,
@@ -58,7 +72,7 @@ public sealed class SynapseUploadClient
         {
             if (!skipLookedUp && TrySkip(System.IO.Path.GetFullPath(path), log) is { } skipped) return skipped;
             using var file = LocalFile.Open(path);
-            var run = new FileUploadRun(_protocol, _journal, Connection.BaseUrl, Options, file, progress, new UploadStats(log));
+            var run = new FileUploadRun(_protocol, _journal, _ledger, Connection.BaseUrl, Options, file, progress, new UploadStats(log));
             return await run.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SynapseClientException ex)

@@ -31,7 +31,7 @@ Describe 'Manifest' {
 
     It 'is gallery-ready: explicit exports, editions, framework, formats, PSData' {
         $data = Import-PowerShellDataFile $Manifest
-        $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload', 'Get-SynapseChunkedUpload')
+        $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload', 'Get-SynapseUploadJournal', 'Remove-SynapseUploadJournal', 'Get-SynapseChunkedUpload')
         @($data.FunctionsToExport).Count | Should -Be 0 -Because 'FunctionsToExport must be an explicit empty list'
         @($data.AliasesToExport).Count | Should -Be 0 -Because 'AliasesToExport must be an explicit empty list'
         @($data.VariablesToExport).Count | Should -Be 0 -Because 'VariablesToExport must be an explicit empty list'
@@ -47,7 +47,7 @@ Describe 'Manifest' {
 
     It 'exports exactly the listed cmdlets when imported' {
         $r = Invoke-FreshPwsh "Import-Module '$Manifest'; (Get-Command -Module SynapsePS | Sort-Object Name).Name -join ','"
-        $r.Output.Trim() | Should -Be 'Connect-Synapse,Get-SynapseChunkedUpload,Invoke-SynapseBatchUpload,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
+        $r.Output.Trim() | Should -Be 'Connect-Synapse,Get-SynapseChunkedUpload,Get-SynapseUploadJournal,Invoke-SynapseBatchUpload,Remove-SynapseUploadJournal,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
     }
 }
 

@@ -10,7 +10,8 @@ internal static class ErrorClassification
 
     public static SynapseErrorKind KindForStatus(int status, string? detail) => status switch
     {
-        400 when Mentions(detail, "checksum") => SynapseErrorKind.ChecksumMismatch,
+        // drf-chunked-upload's "checksum does not match"; not its "Checksum of type 'md5' is required".
+        400 when Mentions(detail, "checksum") && Mentions(detail, "not match") => SynapseErrorKind.ChecksumMismatch,
         400 when Mentions(detail, "Offsets do not match") => SynapseErrorKind.OffsetMismatch,
         400 => SynapseErrorKind.ServerRejectedRequest,
         401 => SynapseErrorKind.AuthenticationFailed,

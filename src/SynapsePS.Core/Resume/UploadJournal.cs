@@ -1,8 +1,6 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 
 namespace SynapsePS.Resume;
 
@@ -10,7 +8,7 @@ namespace SynapsePS.Resume;
 /// What a later run needs to continue an interrupted upload: one small JSON file per (server, local file),
 /// rewritten atomically after every acknowledged chunk and removed after the finish. It never holds a token.
 /// </summary>
-internal sealed class JournalEntry
+internal sealed class JournalEntry : IKeyedRecord
 {
     public int Version { get; set; } = 1;
     public string BaseUrl { get; set; } = "";
@@ -28,13 +26,20 @@ internal sealed class UploadJournal
 {
     public const string StateDirectoryVariable = "SYNAPSEPS_STATE_DIR";
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+    private readonly KeyedRecordStore<JournalEntry> _store;
 
-    private UploadJournal(string directory) => Directory = directory;
+    // Journals sit flat in the state folder as upload-<first 16 bytes of the key's SHA-256>.json: there are only
+    // ever as many as uploads left unfinished, and earlier versions wrote them there.
+    private UploadJournal(string directory) =>
+        _store = new KeyedRecordStore<JournalEntry>(directory, fileNamePrefix: "upload-", hashBytes: 16, sharded: false, version: 1, "resume journal");
 
-    public string Directory { get; }
+    /// <summary>The state folder: the journals, and the upload ledger below it.</summary>
+    public string Directory => _store.Directory;
 
-    public static UploadJournal Open(string? directory)
+    public static UploadJournal Open(string? directory) => new(ResolveStateDirectory(directory));
+
+    /// <summary>The state folder: the one given, else <c>SYNAPSEPS_STATE_DIR</c>, else a per-user default.</summary>
+    public static string ResolveStateDirectory(string? directory)
     {
         var dir = directory;
         if (string.IsNullOrEmpty(dir)) dir = Environment.GetEnvironmentVariable(StateDirectoryVariable);
@@ -44,62 +49,28 @@ internal sealed class UploadJournal
             if (string.IsNullOrEmpty(local)) local = Path.GetTempPath();
             dir = Path.Combine(local, "SynapsePS", "uploads");
         }
-        return new UploadJournal(Path.GetFullPath(dir!));
+        return Path.GetFullPath(dir!);
     }
 
     /// <summary>The journal file of one local file on one server.</summary>
-    public string PathFor(Uri baseUrl, string fullName)
-    {
-        // File names are case-sensitive on Linux and not on Windows; key on the path as the OS would compare it.
-        var key = baseUrl.AbsoluteUri + "\n" + (Path.DirectorySeparatorChar == '\\' ? fullName.ToUpperInvariant() : fullName);
-        using var sha = SHA256.Create();
-        var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(key));
-        var sb = new StringBuilder("upload-");
-        for (var i = 0; i < 16; i++) sb.Append(hash[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-        return Path.Combine(Directory, sb.Append(".json").ToString());
-    }
+    public string PathFor(Uri baseUrl, string fullName) => _store.PathFor(baseUrl, fullName);
 
     /// <summary>The entry for this file, or null when there is none or it cannot be read (it is then ignored).</summary>
-    public JournalEntry? TryLoad(Uri baseUrl, string fullName)
-    {
-        var path = PathFor(baseUrl, fullName);
-        try
-        {
-            if (!File.Exists(path)) return null;
-            var entry = JsonSerializer.Deserialize<JournalEntry>(File.ReadAllText(path), s_json);
-            return entry is { Version: 1 } && string.Equals(entry.FullName, fullName, StringComparison.Ordinal) ? entry : null;
-        }
-        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    public JournalEntry? TryLoad(Uri baseUrl, string fullName) => _store.TryRead(baseUrl, fullName, log: null);
 
     /// <summary>Writes the entry atomically: a reader sees the old entry or the new one, never half of one.</summary>
     public void Save(JournalEntry entry)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        var path = PathFor(new Uri(entry.BaseUrl), entry.FullName);
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         entry.UpdatedUtc = DateTime.UtcNow;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(entry, s_json);
-        // No fsync: the rename keeps readers from ever seeing half an entry, and an entry lost to a power cut
-        // only costs the resume (the server's offset is asked anyway), never correctness.
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096))
-        {
-            stream.Write(bytes, 0, bytes.Length);
-        }
-#if NET8_0_OR_GREATER
-        File.Move(temp, path, overwrite: true);
-#else
-        if (File.Exists(path)) File.Replace(temp, path, destinationBackupFileName: null);
-        else File.Move(temp, path);
-#endif
+        _store.Write(entry);
     }
 
     public void Delete(Uri baseUrl, string fullName)
     {
-        try { File.Delete(PathFor(baseUrl, fullName)); }
+        try { _store.Delete(baseUrl, fullName); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { /* a stale journal is checked against the server anyway */ }
     }
+
+    /// <summary>Every readable journal, read as the caller iterates; damaged ones are skipped with a warning.</summary>
+    public IEnumerable<JournalEntry> Enumerate(IUploadLog? log) => _store.Enumerate(log);
 }

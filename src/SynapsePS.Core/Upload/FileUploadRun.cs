@@ -16,6 +16,7 @@ internal sealed class FileUploadRun
 
     private readonly ChunkedUploadProtocol _protocol;
     private readonly UploadJournal _journal;
+    private readonly UploadLedger _ledger;
     private readonly Uri _baseUrl;
     private readonly UploadOptions _options;
     private readonly LocalFile _file;
@@ -30,11 +31,12 @@ internal sealed class FileUploadRun
     private long _phaseStartBytes;
     private Stopwatch _phaseClock = Stopwatch.StartNew();
 
-    public FileUploadRun(ChunkedUploadProtocol protocol, UploadJournal journal, Uri baseUrl, UploadOptions options,
+    public FileUploadRun(ChunkedUploadProtocol protocol, UploadJournal journal, UploadLedger ledger, Uri baseUrl, UploadOptions options,
         LocalFile file, IProgress<UploadProgress>? progress, UploadStats stats)
     {
         _protocol = protocol;
         _journal = journal;
+        _ledger = ledger;
         _baseUrl = baseUrl;
         _options = options;
         _file = file;
@@ -45,7 +47,13 @@ internal sealed class FileUploadRun
     public async Task<UploadResult> RunAsync(CancellationToken ct)
     {
         using var digest = new FileDigest(_file.FullName);
-        var resumed = _options.Resume && await TryResumeAsync(ct).ConfigureAwait(false);
+        var journal = _journal.TryLoad(_baseUrl, _file.FullName);
+        var journalled = journal is null ? null : await ReadJournalledUploadAsync(journal, ct).ConfigureAwait(false);
+        // A journalled upload the server holds complete, with every byte, is this file's finished upload: an
+        // earlier run stopped between the server's "complete" and the ledger. Only this machine knew its id.
+        if (journalled is { IsComplete: true } && journalled.Offset == _file.Length)
+            return await RecoverFinishedAsync(journalled, digest, ct).ConfigureAwait(false);
+        var resumed = _options.Resume && journalled is not null && TryResume(journalled);
         if (!_options.Resume) _journal.Delete(_baseUrl, _file.FullName);
         var resumedFrom = resumed ? _offset : 0;
 
@@ -115,12 +123,43 @@ internal sealed class FileUploadRun
         var md5 = digest.Finish();
         Report(UploadPhase.Finishing, _file.Length);
         var final = await FinishAsync(md5, ct).ConfigureAwait(false);
+        // The ledger first, the journal after: a stop between the two leaves the journal, which the rerun recovers.
+        RecordCompleted(final.Id, final.Url, md5);
         _journal.Delete(_baseUrl, _file.FullName);
         Report(UploadPhase.Completed, _file.Length);
 
         return new UploadResult(final.Id, _file.FullName, _file.Length, md5, final.Url, final.StatusName ?? UploadRecord.CompleteName,
             chunks, _clock.Elapsed, _stats.BytesSent, _stats.Retries, resumed, resumedFrom, final.Fields);
     }
+
+    /// <summary>
+    /// Settles an upload that the server completed while no ledger entry was written: records it and returns it as
+    /// this file's result. Its MD5 is the file's (the server only completes an upload whose MD5 matched), taken again.
+    /// </summary>
+    private async Task<UploadResult> RecoverFinishedAsync(UploadRecord record, FileDigest digest, CancellationToken ct)
+    {
+        _stats.Log?.Verbose($"The upload {record.Id} of '{_file.Name}' was completed by an earlier run that stopped before recording it; recording it now.");
+        await HashUpToAsync(digest, _file.Length, ct).ConfigureAwait(false);
+        _file.EnsureUnchanged();
+        var md5 = digest.Finish();
+        RecordCompleted(record.Id, record.Url, md5);
+        _journal.Delete(_baseUrl, _file.FullName);
+        Report(UploadPhase.Completed, _file.Length);
+        return new UploadResult(record.Id, _file.FullName, _file.Length, md5, record.Url, record.StatusName ?? UploadRecord.CompleteName,
+            chunkCount: 0, _clock.Elapsed, bytesSent: 0, _stats.Retries, resumed: true, resumedFromOffset: _file.Length, record.Fields);
+    }
+
+    private void RecordCompleted(string id, Uri url, string md5) => _ledger.Record(new LedgerEntry
+    {
+        BaseUrl = _baseUrl.AbsoluteUri,
+        FullName = _file.FullName,
+        Length = _file.Length,
+        LastWriteTimeUtc = _file.LastWriteTimeUtc,
+        Md5 = md5,
+        UploadId = id,
+        UploadUrl = url.AbsoluteUri,
+        CompletedAtUtc = DateTime.UtcNow,
+    }, _stats.Log);
 
     private async Task<UploadRecord> FinishAsync(string md5, CancellationToken ct)
     {
@@ -146,35 +185,37 @@ internal sealed class FileUploadRun
         }
     }
 
-    /// <summary>Continues an interrupted upload of this file when its journal and the server agree.</summary>
-    private async Task<bool> TryResumeAsync(CancellationToken ct)
+    /// <summary>
+    /// The server's record of the upload this file's journal names, or null (the journal then goes, with a warning)
+    /// when the file changed since or the upload is gone from the server.
+    /// </summary>
+    private async Task<UploadRecord?> ReadJournalledUploadAsync(JournalEntry entry, CancellationToken ct)
     {
-        var entry = _journal.TryLoad(_baseUrl, _file.FullName);
-        if (entry is null) return false;
-
         if (entry.Length != _file.Length || entry.LastWriteTimeUtc != _file.LastWriteTimeUtc)
         {
             _stats.Log?.Warning($"'{_file.Name}' changed since its upload {entry.UploadId} was interrupted (length or last-write time); starting a new upload.");
             _journal.Delete(_baseUrl, _file.FullName);
-            return false;
+            return null;
         }
-
-        UploadRecord record;
         try
         {
-            record = await _protocol.GetRecordAsync(new Uri(entry.UploadUrl), _stats, ct).ConfigureAwait(false);
+            return await _protocol.GetRecordAsync(new Uri(entry.UploadUrl), _stats, ct).ConfigureAwait(false);
         }
         catch (SynapseClientException ex) when (ex.Kind is SynapseErrorKind.UploadNotFound or SynapseErrorKind.UploadExpired)
         {
             _stats.Log?.Warning($"The interrupted upload {entry.UploadId} of '{_file.Name}' is gone from the server (HTTP {ex.StatusCode}); starting a new upload.");
             _journal.Delete(_baseUrl, _file.FullName);
-            return false;
+            return null;
         }
+    }
 
+    /// <summary>Continues the journalled upload from the server's offset when the server's record allows it.</summary>
+    private bool TryResume(UploadRecord record)
+    {
         if (record.IsComplete || record.Offset > _file.Length)
         {
             _stats.Log?.Warning(record.IsComplete
-                ? $"The upload {record.Id} of '{_file.Name}' is already complete on the server; starting a new upload."
+                ? $"The upload {record.Id} of '{_file.Name}' is complete on the server but holds {record.Offset} of its {_file.Length} bytes; starting a new upload."
                 : $"The server holds more bytes of upload {record.Id} than '{_file.Name}' has; starting a new upload.");
             _journal.Delete(_baseUrl, _file.FullName);
             return false;

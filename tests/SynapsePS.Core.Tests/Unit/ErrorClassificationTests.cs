@@ -7,6 +7,7 @@ public sealed class ErrorClassificationTests
 {
     [Theory]
     [InlineData(400, "checksum does not match", SynapseErrorKind.ChecksumMismatch)]
+    [InlineData(400, "Checksum of type 'md5' is required", SynapseErrorKind.ServerRejectedRequest)]
     [InlineData(400, "Offsets do not match", SynapseErrorKind.OffsetMismatch)]
     [InlineData(400, "Error in request headers", SynapseErrorKind.ServerRejectedRequest)]
     [InlineData(400, null, SynapseErrorKind.ServerRejectedRequest)]
