@@ -245,6 +245,7 @@ Describe 'Results across process and runspace boundaries' {
             Connect-Synapse -BaseUrl $BaseUrl -AccessToken $Token
             $sent = Send-SynapseChunkedUpload -LiteralPath $Files[0]
             $sent
+            Send-SynapseChunkedUpload -LiteralPath $Files[0] -SkipUploaded   # the ledger says it is there: skipped
             Invoke-SynapseBatchUpload -LiteralPath $Files[1], $Missing -ErrorAction SilentlyContinue
             Invoke-SynapseBatchUpload -LiteralPath $Files[2], $Missing -Summary -ErrorAction SilentlyContinue
             $sent | Get-SynapseChunkedUpload
@@ -266,7 +267,7 @@ Describe 'Results across process and runspace boundaries' {
 
     It 'an UploadResult from Start-Job keeps its Id, status name, Skipped and table' {
         $r = Get-ByTypeName $Received 'Deserialized.SynapsePS.UploadResult'
-        $r | Should -HaveCount 1
+        $r | Should -HaveCount 2
         $stored = Get-ServerUpload -Server $Server -Id $r[0].Id
         $stored | Should -HaveCount 1 -Because 'the Id is the server''s record id'
         $stored.filename | Should -Be 'sent.bin'
@@ -281,6 +282,13 @@ Describe 'Results across process and runspace boundaries' {
         $text | Should -Match "sent\.bin\s+1000 B\s+Complete\s+$($r[0].Id)\s+\d\d:\d\d:\d\d\.\d"
         $text | Should -Not -Match '#ERR'
         ($r[0] | Out-String -Width 250) | Should -Be $text -Because 'the default view is that table'
+
+        # The rerun with -SkipUploaded: the same upload, not sent again, and the table says so.
+        $r[1].Skipped | Should -BeTrue
+        $r[1].Id | Should -Be $r[0].Id
+        $r[1].Status | Should -BeExactly 'Complete'
+        $text = $r[1] | Out-String -Width 250
+        $text | Should -Match "sent\.bin\s+1000 B\s+Skipped\s+$($r[0].Id)"
     }
 
     It 'a BatchUploadResult from Start-Job keeps its Id, Status, ErrorId and table' {
@@ -322,7 +330,7 @@ Describe 'Results across process and runspace boundaries' {
     It 'a ChunkedUploadRecord, an UploadFileCheck and a SynapseConnection from Start-Job read as they did' {
         $record = Get-ByTypeName $Received 'Deserialized.SynapsePS.ChunkedUploadRecord'
         $record | Should -HaveCount 1
-        $record[0].Id | Should -Be (Get-ByTypeName $Received 'Deserialized.SynapsePS.UploadResult')[0].Id
+        $record[0].Id | Should -Be (Get-ByTypeName $Received 'Deserialized.SynapsePS.UploadResult')[0].Id -Because 'the first result was piped in'
         $record[0].Status | Should -BeExactly 'Complete'
         $record[0].Offset | Should -Be 1000
         $text = $record[0] | Format-Table -View SynapsePS.ChunkedUploadRecord -DisplayError | Out-String -Width 250
@@ -389,6 +397,15 @@ Describe 'Views of deserialized objects' {
             @{ Name = 'an UploadFileCheck of unknown size'; View = 'SynapsePS.UploadFileCheck'; Object = [SynapsePS.UploadFileCheck]::new((Join-Path $TestDrive 'gone.bin'), $false, $null, [string[]] @('It does not exist.'), [SynapsePS.SynapseErrorKind]::PathNotFound); Expect = 'False\s+\S*gone\.bin\s+It does not exist\.' }
             @{ Name = 'a SynapseConnection'; View = 'SynapsePS.SynapseConnection'; Object = $Conn; Expect = [regex]::Escape($Server.Url) }
         )
+    }
+
+    It 'names Deserialized.<_> beside <_> in its view' -ForEach 'SynapsePS.UploadResult', 'SynapsePS.BatchUploadResult',
+        'SynapsePS.BatchUploadSummary', 'SynapsePS.ChunkedUploadRecord', 'SynapsePS.UploadFileCheck', 'SynapsePS.SynapseConnection' {
+        $live = Get-FormatData -TypeName $_
+        $copy = Get-FormatData -TypeName "Deserialized.$_"
+        $live | Should -HaveCount 1
+        $copy | Should -HaveCount 1
+        $copy.FormatViewDefinition.Name | Should -Be $live.FormatViewDefinition.Name
     }
 
     It 'shows <_> the same live and deserialized, without errors' -ForEach @(
