@@ -85,7 +85,7 @@ public sealed class ForwardProxy : IAsyncDisposable
                 }
                 else if (!Authorized(head))
                 {
-                    Record(received, method, TargetOf(method, target), PathOf(method, target), 407, authGiven, null);
+                    AddToLog(received, method, TargetOf(method, target), PathOf(method, target), 407, authGiven, null);
                     keepAlive = await RefuseAsync(input, clientStream, head, 407, "Proxy authentication required.", ct,
                         ("Proxy-Authenticate", $"Basic realm=\"{Realm}\""));
                 }
@@ -100,7 +100,7 @@ public sealed class ForwardProxy : IAsyncDisposable
                 }
                 else if (Resolve(url.Host) is not { } endpoint)
                 {
-                    Record(received, method, $"{url.Host}:{url.Port}", url.PathAndQuery, 502, authGiven, null);
+                    AddToLog(received, method, $"{url.Host}:{url.Port}", url.PathAndQuery, 502, authGiven, null);
                     keepAlive = await RefuseAsync(input, clientStream, head, 502, $"The proxy does not know '{url.Host}'.", ct);
                 }
                 else
@@ -133,7 +133,7 @@ public sealed class ForwardProxy : IAsyncDisposable
         }
         catch (SocketException)
         {
-            Record(received, method, target, url.PathAndQuery, 502, authGiven, endpoint.ToString());
+            AddToLog(received, method, target, url.PathAndQuery, 502, authGiven, endpoint.ToString());
             return await RefuseAsync(clientIn, clientOut, head, 502, $"The proxy could not reach {target}.", ct);
         }
 
@@ -150,7 +150,7 @@ public sealed class ForwardProxy : IAsyncDisposable
             status = response.Status();
             await response.WriteToAsync(clientOut, ct);
         } while (status is >= 100 and < 200);
-        Record(received, method, target, url.PathAndQuery, status, authGiven, endpoint.ToString());
+        AddToLog(received, method, target, url.PathAndQuery, status, authGiven, endpoint.ToString());
 
         var (responseFraming, responseLength) = HttpInput.FramingOf(response, isResponse: true, method, status);
         await server.Input.CopyBodyAsync(clientOut, responseFraming, responseLength, ct);
@@ -170,7 +170,7 @@ public sealed class ForwardProxy : IAsyncDisposable
         var host = colon > 0 ? target[..colon].Trim('[', ']') : target;
         if (Resolve(host) is not { } endpoint)
         {
-            Record(received, "CONNECT", target, null, 502, authGiven, null);
+            AddToLog(received, "CONNECT", target, null, 502, authGiven, null);
             await RefuseAsync(clientIn, clientOut, head, 502, $"The proxy does not know '{host}'.", ct);
             return;
         }
@@ -183,11 +183,11 @@ public sealed class ForwardProxy : IAsyncDisposable
         }
         catch (SocketException)
         {
-            Record(received, "CONNECT", target, null, 502, authGiven, endpoint.ToString());
+            AddToLog(received, "CONNECT", target, null, 502, authGiven, endpoint.ToString());
             await RefuseAsync(clientIn, clientOut, head, 502, $"The proxy could not reach {target}.", ct);
             return;
         }
-        Record(received, "CONNECT", target, null, 200, authGiven, endpoint.ToString());
+        AddToLog(received, "CONNECT", target, null, 200, authGiven, endpoint.ToString());
         await clientOut.WriteAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray(), ct);
 
         // Each direction runs until its sender closes, then passes the close on; an error ends both.
@@ -279,7 +279,7 @@ public sealed class ForwardProxy : IAsyncDisposable
     private static string? PathOf(string method, string target) =>
         method != "CONNECT" && Uri.TryCreate(target, UriKind.Absolute, out var url) ? url.PathAndQuery : null;
 
-    private void Record(DateTimeOffset received, string method, string target, string? path, int status, bool authGiven, string? forwardedTo) =>
+    private void AddToLog(DateTimeOffset received, string method, string target, string? path, int status, bool authGiven, string? forwardedTo) =>
         _log.Enqueue(new ProxyLogEntry(received, method, target, path, status, authGiven, forwardedTo));
 
     private void Track(Socket socket) => _sockets[socket] = 0;
@@ -296,7 +296,7 @@ public sealed class ForwardProxy : IAsyncDisposable
         _listener.Stop();
         await _accepting;
         foreach (var socket in _sockets.Keys) Close(socket);
-        _stop.Dispose();
+        // _stop stays undisposed: connections still winding down may look at its (cancelled) token.
     }
 
     /// <summary>A connection to a mapped server.</summary>
