@@ -10,6 +10,7 @@
     CompatiblePSEditions   = @('Desktop', 'Core')
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess       = @('SynapsePS.Format.ps1xml')
+    TypesToProcess         = @('SynapsePS.Types.ps1xml')
     CmdletsToExport        = @(
         'Connect-Synapse'
         'Send-SynapseChunkedUpload'
@@ -17,6 +18,7 @@
         'Invoke-SynapseBatchUpload'
         'Get-SynapseUploadJournal'
         'Remove-SynapseUploadJournal'
+        'Get-SynapseChunkedUpload'
     )
     FunctionsToExport      = @()
     AliasesToExport        = @()

@@ -46,7 +46,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $cmdlets 'SynapsePS.dll'), (Join-Path $cmdlets 'SynapsePS.pdb') $ModuleOut
     $model = Join-Path $Root "src/SynapsePS.Model/bin/$Configuration/netstandard2.0"
     Copy-Item (Join-Path $model 'SynapsePS.Model.dll'), (Join-Path $model 'SynapsePS.Model.pdb') $ModuleOut
-    Copy-Item (Join-Path $Root 'src/SynapsePS/SynapsePS.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'src/SynapsePS/SynapsePS.Format.ps1xml'), (Join-Path $Root 'src/SynapsePS/SynapsePS.Types.ps1xml') $ModuleOut
     foreach ($file in 'LICENSE', 'CHANGELOG.md') {
         if (Test-Path (Join-Path $Root $file)) { Copy-Item (Join-Path $Root $file) $ModuleOut }
     }
@@ -128,8 +128,8 @@ function Invoke-Test {
         'xunit (net8.0 engine)'                = Invoke-Xunit (Join-Path $Root 'tests/SynapsePS.Core.Tests') $results
         'xunit (netstandard2.0 engine)'        = Invoke-Xunit (Join-Path $Root 'tests/SynapsePS.Core.Tests.NetStandard') $results
         'Pester (net8.0 engine)'               = Invoke-PesterRun 'whole suite, net8.0 engine' @($pesterTests) $results
-        'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'protocol, resilience, resume and batch, netstandard2.0 engine' `
-            @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Rerun', 'RecordShapes' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
+        'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'protocol, resilience, resume, batch and records, netstandard2.0 engine' `
+            @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Rerun', 'RecordShapes', 'Records' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
             $results @{ SYNAPSEPS_TEST_ENGINE = 'netstandard2.0' }
     }
 

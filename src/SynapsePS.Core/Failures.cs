@@ -18,4 +18,8 @@ internal static class Failures
     public static SynapseClientException Unexpected(Exception ex, string path) =>
         new(SynapseErrorKind.UnexpectedError, $"Uploading '{path}' failed unexpectedly: {ex.GetType().Name}: {ex.Message}",
             filePath: path, inner: ex);
+
+    /// <summary>The same policy for reading the server's records: the read fails as UnexpectedError with the cause attached.</summary>
+    public static SynapseClientException UnexpectedReading(Exception ex, string what) =>
+        new(SynapseErrorKind.UnexpectedError, $"Reading {what} failed unexpectedly: {ex.GetType().Name}: {ex.Message}", inner: ex);
 }

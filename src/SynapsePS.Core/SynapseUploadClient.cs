@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SynapsePS.Protocol;
@@ -87,5 +88,74 @@ public sealed class SynapseUploadClient
             throw Failures.Unexpected(ex, path);
         }
     }
-}
 
+    /// <summary>The server's record of the upload with this id (GET chunked_upload/{id}/); a missing one is UploadNotFound.</summary>
+    public Task<ChunkedUploadRecord> GetRecordAsync(string id, IUploadLog? log = null, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(id)) throw new ArgumentException("An upload id is required.", nameof(id));
+        var url = new Uri(Connection.BaseUrl, "chunked_upload/" + Uri.EscapeDataString(id) + "/");
+        return ReadAsync($"upload {id}", () => ReadRecordAsync(url, log, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// The server's record at an upload's url (GET {url}); a relative url is taken against the base URL. A url that
+    /// is not under the base URL fails with UrlNotUnderBaseUrl before any request, so the tokens never go elsewhere.
+    /// </summary>
+    public Task<ChunkedUploadRecord> GetRecordAsync(Uri url, IUploadLog? log = null, CancellationToken cancellationToken = default)
+    {
+        if (url is null) throw new ArgumentNullException(nameof(url));
+        return ReadAsync($"the upload at {url}", () =>
+        {
+            var absolute = ConnectionRules.RequireUnderBaseUrl(Connection, url.IsAbsoluteUri ? url : new Uri(Connection.BaseUrl, url));
+            return ReadRecordAsync(absolute, log, cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every upload the server holds for this connection's token (GET chunked_upload/), handed to
+    /// <paramref name="onRecord"/> page by page as they arrive. A paginated listing's 'next' is followed only
+    /// while it stays under the base URL (UrlNotUnderBaseUrl otherwise, after the records read so far).
+    /// </summary>
+    public Task ListRecordsAsync(Action<ChunkedUploadRecord> onRecord, IUploadLog? log = null, CancellationToken cancellationToken = default)
+    {
+        if (onRecord is null) throw new ArgumentNullException(nameof(onRecord));
+        return ReadAsync("the upload records", async () =>
+        {
+            var stats = new UploadStats(log);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (Uri? page = new Uri(Connection.BaseUrl, "chunked_upload/"); page is not null;)
+            {
+                if (!seen.Add(page.AbsoluteUri))
+                    throw new SynapseClientException(SynapseErrorKind.UnexpectedResponse, $"The listing's pages loop back to {page.AbsolutePath}{page.Query}.");
+                var (records, next) = await _protocol.ListRecordsAsync(page, stats, cancellationToken).ConfigureAwait(false);
+                foreach (var record in records) onRecord(record.ToChunkedUploadRecord());
+                page = next is null ? null : ConnectionRules.RequireUnderBaseUrl(Connection, next, "The listing's next page");
+            }
+            return true;
+        }, cancellationToken);
+    }
+
+    private async Task<ChunkedUploadRecord> ReadRecordAsync(Uri url, IUploadLog? log, CancellationToken ct) =>
+        (await _protocol.GetRecordAsync(url, new UploadStats(log), ct).ConfigureAwait(false)).ToChunkedUploadRecord();
+
+    /// <summary>Runs a read with the engine's one policy for failures: SynapseClientException or cancellation, nothing else.</summary>
+    private static async Task<T> ReadAsync<T>(string what, Func<Task<T>> read, CancellationToken ct)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (SynapseClientException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            throw Failures.UnexpectedReading(ex, what);
+        }
+    }
+}

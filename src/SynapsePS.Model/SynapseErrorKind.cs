@@ -37,4 +37,7 @@ public enum SynapseErrorKind
 
     // A fault of SynapsePS itself (a bug): the file fails with the cause attached; the journal stays.
     UnexpectedError,
+
+    // Added later; members are appended so that the numbers of the earlier ones stay.
+    UrlNotUnderBaseUrl,      // a URL to read is not under the connection's base URL: the token is not sent there
 }

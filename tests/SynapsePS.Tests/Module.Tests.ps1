@@ -31,13 +31,14 @@ Describe 'Manifest' {
 
     It 'is gallery-ready: explicit exports, editions, framework, formats, PSData' {
         $data = Import-PowerShellDataFile $Manifest
-        $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload', 'Get-SynapseUploadJournal', 'Remove-SynapseUploadJournal')
+        $data.CmdletsToExport | Should -Be @('Connect-Synapse', 'Send-SynapseChunkedUpload', 'Test-SynapseUploadFile', 'Invoke-SynapseBatchUpload', 'Get-SynapseUploadJournal', 'Remove-SynapseUploadJournal', 'Get-SynapseChunkedUpload')
         @($data.FunctionsToExport).Count | Should -Be 0 -Because 'FunctionsToExport must be an explicit empty list'
         @($data.AliasesToExport).Count | Should -Be 0 -Because 'AliasesToExport must be an explicit empty list'
         @($data.VariablesToExport).Count | Should -Be 0 -Because 'VariablesToExport must be an explicit empty list'
         $data.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $data.DotNetFrameworkVersion | Should -Not -BeNullOrEmpty
         $data.FormatsToProcess | Should -Contain 'SynapsePS.Format.ps1xml'
+        $data.TypesToProcess | Should -Contain 'SynapsePS.Types.ps1xml'
         $data.PrivateData.PSData.Tags | Should -Contain 'Synapse'
         $data.PrivateData.PSData.LicenseUri | Should -Match '^https://'
         $data.PrivateData.PSData.ProjectUri | Should -Match '^https://'
@@ -46,7 +47,7 @@ Describe 'Manifest' {
 
     It 'exports exactly the listed cmdlets when imported' {
         $r = Invoke-FreshPwsh "Import-Module '$Manifest'; (Get-Command -Module SynapsePS | Sort-Object Name).Name -join ','"
-        $r.Output.Trim() | Should -Be 'Connect-Synapse,Get-SynapseUploadJournal,Invoke-SynapseBatchUpload,Remove-SynapseUploadJournal,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
+        $r.Output.Trim() | Should -Be 'Connect-Synapse,Get-SynapseChunkedUpload,Get-SynapseUploadJournal,Invoke-SynapseBatchUpload,Remove-SynapseUploadJournal,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
     }
 }
 
@@ -162,6 +163,8 @@ Describe 'Gallery package' {
         $entries | Should -Contain 'CHANGELOG.md'
         $entries | Should -Contain 'dependencies/net8.0/Polly.Core.dll'
         $entries | Should -Contain 'en-US/SynapsePS.dll-Help.xml'
+        $entries | Should -Contain 'SynapsePS.Format.ps1xml'
+        $entries | Should -Contain 'SynapsePS.Types.ps1xml'
     }
 
     It 'installs with Install-PSResource into a temporary path, imports by name, and uploads' {

@@ -17,6 +17,29 @@ public static class ConnectionRules
     public static SynapseConnection Validate(SynapseConnection connection) =>
         Validate(connection, $"pass {AllowUnencryptedSwitch} to Connect-Synapse (allowUnencryptedAuthentication: true for a SynapseConnection built in code)");
 
+    /// <summary>
+    /// Throws UrlNotUnderBaseUrl unless <paramref name="url"/> is under the connection's base URL: the same scheme,
+    /// host and port, and a path below the base's. Only there may a request carry the connection's tokens.
+    /// </summary>
+    public static Uri RequireUnderBaseUrl(SynapseConnection connection, Uri url, string what = "The URL")
+    {
+        if (connection is null) throw new ArgumentNullException(nameof(connection));
+        if (url is null) throw new ArgumentNullException(nameof(url));
+        var root = connection.BaseUrl;
+        var under = url.IsAbsoluteUri
+                    && string.Equals(url.Scheme, root.Scheme, StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(url.Host, root.Host, StringComparison.OrdinalIgnoreCase)
+                    && url.Port == root.Port
+                    && url.UserInfo.Length == 0
+                    && url.AbsolutePath.StartsWith(root.AbsolutePath, StringComparison.Ordinal);
+        if (!under)
+        {
+            throw new SynapseClientException(SynapseErrorKind.UrlNotUnderBaseUrl,
+                $"{what} '{url}' is not under the base URL {root.AbsoluteUri}; the access token is only sent there, so no request was made to it.");
+        }
+        return url;
+    }
+
     /// <summary>The connection from SYNAPSE_BACKEND_HOST and SYNAPSE_ACCESS_TOKEN, or null when they are not both set.</summary>
     public static SynapseConnection? FromEnvironment()
     {

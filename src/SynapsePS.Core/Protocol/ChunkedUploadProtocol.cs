@@ -22,6 +22,9 @@ internal sealed class ChunkedUploadProtocol
 {
     private const int MaxBodyBytes = 1024 * 1024;
 
+    /// <summary>A listing holds every upload of the token: a larger bound than one record's (tens of thousands of records).</summary>
+    private const int MaxListBodyBytes = 32 * 1024 * 1024;
+
     private readonly SynapseConnection _connection;
     private readonly UploadOptions _options;
     private readonly ResiliencePipeline _pipeline;
@@ -53,6 +56,11 @@ internal sealed class ChunkedUploadProtocol
     public Task<UploadRecord> GetRecordAsync(Uri uploadUrl, UploadStats stats, CancellationToken ct) =>
         SendAsync($"GET {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Get, uploadUrl), null));
 
+    /// <summary>GET one page of the token's uploads: chunked_upload/ itself, or a page's 'next'.</summary>
+    public Task<(IReadOnlyList<UploadRecord> Records, Uri? Next)> ListRecordsAsync(Uri listUrl, UploadStats stats, CancellationToken ct) =>
+        SendAsync($"GET {listUrl.AbsolutePath}", listUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Get, listUrl), null),
+            (text, requestUrl) => UploadRecord.ParseList(text, requestUrl, _connection.BaseUrl), MaxListBodyBytes);
+
     /// <summary>
     /// POST the MD5 as synapse-sdk sends every request without files: <c>{"md5": "&lt;hex&gt;"}</c> (json.dumps'
     /// separators) with exactly <c>Content-Type: application/json</c>, which a JSON-only server also accepts.
@@ -66,16 +74,20 @@ internal sealed class ChunkedUploadProtocol
             return (new HttpRequestMessage(HttpMethod.Post, uploadUrl) { Content = content }, null);
         });
 
-    private async Task<UploadRecord> SendAsync(string what, Uri url, UploadStats stats, CancellationToken ct,
-        Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build)
+    private Task<UploadRecord> SendAsync(string what, Uri url, UploadStats stats, CancellationToken ct,
+        Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build) =>
+        SendAsync(what, url, stats, ct, build, (text, requestUrl) => UploadRecord.Parse(text, requestUrl, _connection.BaseUrl), MaxBodyBytes);
+
+    private async Task<T> SendAsync<T>(string what, Uri url, UploadStats stats, CancellationToken ct,
+        Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build, Func<string, Uri, T> parse, int maxBodyBytes)
     {
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(RetryPolicy.ScopeKey, new RequestScope(stats, what, _options.MaxRetries + 1));
         try
         {
             return await _pipeline.ExecuteAsync(
-                static (ctx, state) => new ValueTask<UploadRecord>(state.self.AttemptAsync(state.url, state.build, ctx.CancellationToken)),
-                context, (self: this, url, build)).ConfigureAwait(false);
+                static (ctx, state) => new ValueTask<T>(state.self.AttemptAsync(state.url, state.build, state.parse, state.maxBodyBytes, ctx.CancellationToken)),
+                context, (self: this, url, build, parse, maxBodyBytes)).ConfigureAwait(false);
         }
         finally
         {
@@ -83,7 +95,8 @@ internal sealed class ChunkedUploadProtocol
         }
     }
 
-    private async Task<UploadRecord> AttemptAsync(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build, CancellationToken ct)
+    private async Task<T> AttemptAsync<T>(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build,
+        Func<string, Uri, T> parse, int maxBodyBytes, CancellationToken ct)
     {
         using var watchdog = new InactivityWatchdog(_options.Timeout, ct);
         var (request, body) = build(watchdog);
@@ -108,9 +121,10 @@ internal sealed class ChunkedUploadProtocol
             using (response)
             {
                 string text;
+                bool cut;
                 try
                 {
-                    text = await ReadBodyAsync(response, watchdog).ConfigureAwait(false);
+                    (text, cut) = await ReadBodyAsync(response, watchdog, maxBodyBytes).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested && IsTransport(ex))
                 {
@@ -118,7 +132,11 @@ internal sealed class ChunkedUploadProtocol
                 }
 
                 var status = (int)response.StatusCode;
-                if (status is >= 200 and < 300) return UploadRecord.Parse(text, url, _connection.BaseUrl);
+                if (status is >= 200 and < 300)
+                {
+                    if (cut) throw TooLarge(url, maxBodyBytes);
+                    return parse(text, url);
+                }
                 throw ErrorFor(response, status, text);
             }
         }
@@ -149,20 +167,27 @@ internal sealed class ChunkedUploadProtocol
         if (_connection.RevealAgentToken() is { } agent) headers.TryAddWithoutValidation("SYNAPSE-Agent", "Token " + agent);
     }
 
-    private static async Task<string> ReadBodyAsync(HttpResponseMessage response, InactivityWatchdog watchdog)
+    private static async Task<(string Text, bool Cut)> ReadBodyAsync(HttpResponseMessage response, InactivityWatchdog watchdog, int maxBytes)
     {
         // Replies are small JSON records; keep at most a bounded amount so a misbehaving proxy can't flood memory.
         using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
         using var kept = new MemoryStream();
         var buffer = new byte[16 * 1024];
         int n;
+        var cut = false;
         while ((n = await stream.ReadAsync(buffer, 0, buffer.Length, watchdog.Token).ConfigureAwait(false)) > 0)
         {
             watchdog.Kick();
-            if (kept.Length < MaxBodyBytes) kept.Write(buffer, 0, n);
+            var room = maxBytes - (int)kept.Length;
+            if (n > room) cut = true;
+            if (room > 0) kept.Write(buffer, 0, Math.Min(n, room));
         }
-        return Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length);
+        return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), cut);
     }
+
+    private static SynapseClientException TooLarge(Uri url, int maxBytes) =>
+        new(SynapseErrorKind.UnexpectedResponse,
+            $"The server's reply from {url.AbsolutePath} is larger than {maxBytes / (1024 * 1024)} MiB; SynapsePS reads no more than that.");
 
     private static SynapseClientException ErrorFor(HttpResponseMessage response, int status, string body)
     {

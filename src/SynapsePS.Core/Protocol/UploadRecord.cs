@@ -24,8 +24,8 @@ internal sealed class UploadRecord
     }
 
     /// <summary>drf-chunked-upload's own labels for its integer statuses.</summary>
-    public const string IncompleteName = "Incomplete";
-    public const string CompleteName = "Complete";
+    public const string IncompleteName = ChunkedUploadRecord.IncompleteStatus;
+    public const string CompleteName = ChunkedUploadRecord.CompleteStatus;
 
     /// <summary>The id as the JSON value's text: a UUID on stock drf-chunked-upload, an integer (of any size) on Synapse.</summary>
     public string Id { get; }
@@ -71,40 +71,94 @@ internal sealed class UploadRecord
         try
         {
             using var doc = JsonDocument.Parse(json);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw Bad("the reply is not a JSON object", json);
-
-            var fields = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            foreach (var p in root.EnumerateObject()) fields[p.Name] = ToClr(p.Value);
-
-            // The id is opaque: keep the JSON value's own text, so an integer of any size stays exact.
-            var id = root.TryGetProperty("id", out var idElement) ? TextOf(idElement) : null;
-            if (string.IsNullOrEmpty(id)) throw Bad("the reply has no 'id'", json);
-
-            if (!root.TryGetProperty("offset", out var off) || off.ValueKind != JsonValueKind.Number || !off.TryGetInt64(out var offset) || offset < 0)
-                throw Bad("the reply has no valid 'offset'", json);
-
-            // 'url' is absolute on Synapse; a relative one is taken against the request, as a browser would.
-            Uri? serverUrl = null;
-            if (root.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String && Uri.TryCreate(requestUrl, u.GetString(), out var parsed))
-                serverUrl = parsed;
-            var url = UploadOrigin.UrlFor(baseUrl, id!, serverUrl);
-
-            string? status = root.TryGetProperty("status", out var s) ? TextOf(s) : null;
-            var completed = fields.TryGetValue("completed_at", out var c) && c is not null;
-            // drf-chunked-upload's COMPLETE is 2; servers that render the choice say "complete".
-            var isComplete = completed || status is "2" || string.Equals(status, "complete", StringComparison.OrdinalIgnoreCase)
-                             || string.Equals(status, "completed", StringComparison.OrdinalIgnoreCase);
-            var checksum = root.TryGetProperty("checksum", out var cs) && cs.ValueKind == JsonValueKind.String ? cs.GetString() : null;
-            long? size = root.TryGetProperty("size", out var sz) && long.TryParse(TextOf(sz), NumberStyles.None, CultureInfo.InvariantCulture, out var sizeValue) ? sizeValue : null;
-            return new UploadRecord(id!, url, serverUrl, offset, status, isComplete, checksum, size, fields);
+            return FromElement(doc.RootElement, requestUrl, baseUrl, json);
         }
         catch (JsonException ex)
         {
-            throw new SynapseClientException(SynapseErrorKind.UnexpectedResponse,
-                $"The server's reply is not valid JSON: {ex.Message}", responseBody: Truncate(json), inner: ex);
+            throw NotJson(ex, json);
         }
     }
+
+    /// <summary>
+    /// Reads a listing (GET chunked_upload/): a JSON array of records, or DRF's paginated object with
+    /// <c>results</c> and <c>next</c>. Returns the records and the next page's URL, if any.
+    /// </summary>
+    public static (IReadOnlyList<UploadRecord> Records, Uri? Next) ParseList(string json, Uri requestUrl, Uri baseUrl)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            JsonElement items;
+            Uri? next = null;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                items = root;
+            }
+            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("results", out items) && items.ValueKind == JsonValueKind.Array)
+            {
+                if (root.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.String && !string.IsNullOrEmpty(n.GetString()))
+                {
+                    if (!Uri.TryCreate(requestUrl, n.GetString(), out next)) throw Bad("the listing's 'next' is not a URL", json);
+                }
+            }
+            else
+            {
+                throw Bad("the listing is neither a JSON array nor an object with 'results'", json);
+            }
+
+            var records = new List<UploadRecord>(items.GetArrayLength());
+            foreach (var item in items.EnumerateArray()) records.Add(FromElement(item, requestUrl, baseUrl, json));
+            return (records, next);
+        }
+        catch (JsonException ex)
+        {
+            throw NotJson(ex, json);
+        }
+    }
+
+    /// <summary>The public form of this record.</summary>
+    public ChunkedUploadRecord ToChunkedUploadRecord() =>
+        new(Id, Fields.TryGetValue("filename", out var f) ? f as string : null, Offset, StatusName ?? (IsComplete ? CompleteName : null),
+            DateField("created_at"), DateField("completed_at"), Url, Fields);
+
+    private DateTimeOffset? DateField(string name) =>
+        Fields.TryGetValue(name, out var value) && value is string text
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
+            ? parsed : null;
+
+    private static UploadRecord FromElement(JsonElement root, Uri requestUrl, Uri baseUrl, string json)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw Bad("the reply is not a JSON object", json);
+
+        var fields = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in root.EnumerateObject()) fields[p.Name] = ToClr(p.Value);
+
+        // The id is opaque: keep the JSON value's own text, so an integer of any size stays exact.
+        var id = root.TryGetProperty("id", out var idElement) ? TextOf(idElement) : null;
+        if (string.IsNullOrEmpty(id)) throw Bad("the reply has no 'id'", json);
+
+        if (!root.TryGetProperty("offset", out var off) || off.ValueKind != JsonValueKind.Number || !off.TryGetInt64(out var offset) || offset < 0)
+            throw Bad("the reply has no valid 'offset'", json);
+
+        // 'url' is absolute on Synapse; a relative one is taken against the request, as a browser would.
+        Uri? serverUrl = null;
+        if (root.TryGetProperty("url", out var u) && u.ValueKind == JsonValueKind.String && Uri.TryCreate(requestUrl, u.GetString(), out var parsed))
+            serverUrl = parsed;
+        var url = UploadOrigin.UrlFor(baseUrl, id!, serverUrl);
+
+        string? status = root.TryGetProperty("status", out var s) ? TextOf(s) : null;
+        var completed = fields.TryGetValue("completed_at", out var c) && c is not null;
+        // drf-chunked-upload's COMPLETE is 2; servers that render the choice say "complete".
+        var isComplete = completed || status is "2" || string.Equals(status, "complete", StringComparison.OrdinalIgnoreCase)
+                         || string.Equals(status, "completed", StringComparison.OrdinalIgnoreCase);
+        var checksum = root.TryGetProperty("checksum", out var cs) && cs.ValueKind == JsonValueKind.String ? cs.GetString() : null;
+        long? size = root.TryGetProperty("size", out var sz) && long.TryParse(TextOf(sz), NumberStyles.None, CultureInfo.InvariantCulture, out var sizeValue) ? sizeValue : null;
+        return new UploadRecord(id!, url, serverUrl, offset, status, isComplete, checksum, size, fields);
+    }
+
+    private static SynapseClientException NotJson(JsonException ex, string json) =>
+        new(SynapseErrorKind.UnexpectedResponse, $"The server's reply is not valid JSON: {ex.Message}", responseBody: Truncate(json), inner: ex);
 
     /// <summary>
     /// Reads <c>detail</c> and the server's offset from an error body, tolerating non-JSON bodies. The offset is

@@ -7,7 +7,7 @@ namespace SynapsePS.Commands;
 /// -Path (wildcards, by value and by property name) and -LiteralPath (PSPath, LP), bound the way the engine's
 /// own cmdlets bind them, so Get-ChildItem output arrives through PSPath and names with [ ] stay literal.
 /// </summary>
-public abstract class FileCommandBase : PSCmdlet
+public abstract class FileCommandBase : SynapseCommandBase
 {
     protected const string PathSet = "Path";
     protected const string LiteralPathSet = "LiteralPath";

@@ -36,6 +36,7 @@ internal static class ErrorMap
         [SynapseErrorKind.ConnectionFailed] = ErrorCategory.ConnectionError,
         [SynapseErrorKind.RequestTimedOut] = ErrorCategory.OperationTimeout,
         [SynapseErrorKind.UnexpectedError] = ErrorCategory.NotSpecified,
+        [SynapseErrorKind.UrlNotUnderBaseUrl] = ErrorCategory.InvalidArgument,
     };
 
     public static ErrorCategory CategoryOf(SynapseErrorKind kind) =>

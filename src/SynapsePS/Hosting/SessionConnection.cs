@@ -1,5 +1,6 @@
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
+using SynapsePS.Connections;
 
 namespace SynapsePS.Hosting;
 
@@ -25,6 +26,15 @@ internal static class SessionConnection
             s_byRunspace.GetOrCreateValue(runspace).Connection = value;
         }
     }
+
+    /// <summary>
+    /// The connection a call uses: the one it was given, else this runspace's default, else SYNAPSE_BACKEND_HOST
+    /// and SYNAPSE_ACCESS_TOKEN; ConnectionNotConfigured when there is none.
+    /// </summary>
+    public static SynapseConnection Resolve(SynapseConnection? given) =>
+        given ?? Current ?? ConnectionRules.FromEnvironment()
+        ?? throw new SynapseClientException(SynapseErrorKind.ConnectionNotConfigured,
+            $"No Synapse connection: run Connect-Synapse, pass -Connection, or set {ConnectionRules.BackendHostVariable} and {ConnectionRules.AccessTokenVariable}.");
 
     private sealed class Holder
     {

@@ -1,0 +1,70 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using SynapsePS.Hosting;
+
+namespace SynapsePS.Commands;
+
+/// <summary>
+/// What the cmdlets that call the engine share: the client for the call's connection, cancellation, running the
+/// engine off the pipeline thread while every Write* stays on it, and reporting failures.
+/// </summary>
+public abstract class SynapseCommandBase : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    private protected CancellationToken Cancellation => _stop.Token;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>
+    /// A client for <paramref name="connection"/>, else the session's Connect-Synapse default, else the environment;
+    /// a missing or unusable connection ends the call.
+    /// </summary>
+    private protected SynapseUploadClient CreateClient(SynapseConnection? connection, UploadOptions options)
+    {
+        try
+        {
+            return new SynapseUploadClient(SessionConnection.Resolve(connection), options);
+        }
+        catch (SynapseClientException ex)
+        {
+            ThrowTerminatingError(ErrorMap.ToRecord(ex, null));
+            throw;
+        }
+    }
+
+    /// <summary>Reports a failed item: a non-terminating error, or the end of the call when no item can succeed.</summary>
+    private protected void ReportFailure(SynapseClientException ex, object? target)
+    {
+        var record = ErrorMap.ToRecord(ex, target);
+        if (ErrorMap.DoomsTheCall(ex))
+        {
+            _stop.Cancel();   // stop every other request of this call before ending it
+            ThrowTerminatingError(record);
+        }
+        WriteError(record);
+    }
+
+    /// <summary>Waits for engine work on the pipeline thread, turning a stop into PipelineStoppedException.</summary>
+    private protected void Await(Task work, PipelinePump pump, Action? tick = null)
+    {
+        pump.RunUntil(work, tick);
+        try
+        {
+            work.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <inheritdoc cref="Await(Task, PipelinePump, Action?)"/>
+    private protected T Await<T>(Task<T> work, PipelinePump pump, Action? tick = null)
+    {
+        Await((Task)work, pump, tick);
+        return work.GetAwaiter().GetResult();
+    }
+}
