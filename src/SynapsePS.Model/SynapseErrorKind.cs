@@ -37,4 +37,8 @@ public enum SynapseErrorKind
 
     // A fault of SynapsePS itself (a bug): the file fails with the cause attached; the journal stays.
     UnexpectedError,
+
+    // The network between us and the backend (appended: the members above keep their values).
+    CertificateRejected,          // the TLS handshake failed: the server's certificate is not trusted, or ours was refused
+    ProxyAuthenticationRequired,  // 407 from the proxy: its credential is missing or wrong
 }

@@ -43,6 +43,11 @@ public abstract class UploadCommandBase : FileCommandBase
     [Parameter]
     public SwitchParameter SkipUploaded { get; set; }
 
+    /// <summary>The most bytes per second this command sends, over all its uploads together; unset for no cap.</summary>
+    [Parameter]
+    [ValidateRange(UploadOptions.MinBytesPerSecond, long.MaxValue)]
+    public long MaxBytesPerSecond { get; set; }
+
     private protected CancellationToken Cancellation => _stop.Token;
 
     /// <summary>Whether progress is drawn at all; with SilentlyContinue no progress is even collected.</summary>
@@ -71,6 +76,7 @@ public abstract class UploadCommandBase : FileCommandBase
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),
                 Resume = !NoResume,
                 SkipUploaded = SkipUploaded,
+                MaxBytesPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : null,
             });
         }
         catch (SynapseClientException ex)
