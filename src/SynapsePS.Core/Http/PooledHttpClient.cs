@@ -21,10 +21,14 @@ internal sealed class PooledHttpClient
     // Host -> why its certificate was last rejected; cleared when it is next accepted.
     private readonly ConcurrentDictionary<string, string> _rejections = new(StringComparer.OrdinalIgnoreCase);
 
+    // Hosts that asked for a client certificate in a handshake (known on net8.0 only), and hosts that ever answered.
+    private readonly ConcurrentDictionary<string, bool> _askedForCertificate = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _answered = new(StringComparer.OrdinalIgnoreCase);
+
     public PooledHttpClient(SynapseNetworkSettings settings)
     {
         Settings = settings;
-        Http = new HttpClient(CreateHandler(), disposeHandler: true)
+        Http = new HttpClient(new AnswerTracker(CreateHandler(), _answered), disposeHandler: true)
         {
             // Requests are bounded by the per-request inactivity watchdog, not by a total.
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
@@ -42,9 +46,22 @@ internal sealed class PooledHttpClient
     public SynapseClientException? RefusalFor(Exception ex, Uri url)
     {
         if (ErrorClassification.IsProxyAuthenticationRefusal(ex)) return ProxyRefusal(url, ex);
-        if (!ErrorClassification.IsTlsRefusal(ex)) return null;
-
         var host = url.Host;
+        if (!ErrorClassification.IsTlsRefusal(ex))
+        {
+            // TLS 1.3 settles the client certificate after the handshake: a server that refuses it just closes the
+            // connection. Closed right after asking for one, by a server that has never answered: that is the refusal.
+            if (url.Scheme == Uri.UriSchemeHttps && _askedForCertificate.ContainsKey(host) && !_answered.ContainsKey(host)
+                && ErrorClassification.IsConnectionClosed(ex))
+            {
+                return new SynapseClientException(SynapseErrorKind.CertificateRejected, Settings.ClientCertificateThumbprint is { } offered
+                    ? $"{host} asked for a client certificate and closed the connection without answering: it did not accept the client certificate {offered}. Check that it has not expired and that the server trusts its issuer."
+                    : $"{host} asked for a client certificate and closed the connection without answering. Pass one with Connect-Synapse -Certificate.",
+                    inner: ex);
+            }
+            return null;
+        }
+
         if (_rejections.TryGetValue(host, out var reason))
         {
             return new SynapseClientException(SynapseErrorKind.CertificateRejected,
@@ -86,6 +103,21 @@ internal sealed class PooledHttpClient
         return false;
     }
 
+    /// <summary>Notes every host that answered at all, so a closed connection is never taken for a refusal there.</summary>
+    private sealed class AnswerTracker : DelegatingHandler
+    {
+        private readonly ConcurrentDictionary<string, bool> _answered;
+
+        public AnswerTracker(HttpMessageHandler inner, ConcurrentDictionary<string, bool> answered) : base(inner) => _answered = answered;
+
+        protected override async System.Threading.Tasks.Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, System.Threading.CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if (request.RequestUri is { } uri) _answered[uri.Host] = true;
+            return response;
+        }
+    }
+
     private HttpMessageHandler CreateHandler()
     {
         var credential = Settings.RevealProxyCredential();
@@ -104,12 +136,14 @@ internal sealed class PooledHttpClient
         };
         handler.SslOptions.RemoteCertificateValidationCallback = (sender, cert, chain, errors) =>
             Validate((sender as SslStream)?.TargetHostName ?? "", cert, chain, errors);
-        if (certificate is not null)
+        if (certificate is not null) handler.SslOptions.ClientCertificates = new X509CertificateCollection { certificate };
+        handler.SslOptions.LocalCertificateSelectionCallback = (sender, _, _, remote, _) =>
         {
-            handler.SslOptions.ClientCertificates = new X509CertificateCollection { certificate };
-            // Offer it whatever issuers the server lists: a mismatch is the server's to refuse, with a clear alert.
-            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
-        }
+            // Called once before the handshake, and again (with the server's certificate) when the server asks for ours.
+            if (remote is not null && sender is SslStream tls) _askedForCertificate[tls.TargetHostName] = true;
+            // Offer ours whatever issuers the server lists: a mismatch is the server's to refuse.
+            return certificate!;
+        };
 #else
         if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
         {

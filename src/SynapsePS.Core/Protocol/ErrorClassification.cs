@@ -49,6 +49,14 @@ internal static class ErrorClassification
         return false;
     }
 
+    /// <summary>The peer closed the connection (no answer, or an answer cut short).</summary>
+    public static bool IsConnectionClosed(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+            if (ex is System.IO.IOException) return true;
+        return false;
+    }
+
     private static HttpStatusCode? StatusOf(HttpRequestException ex)
     {
 #if NET8_0_OR_GREATER
