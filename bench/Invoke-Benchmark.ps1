@@ -22,7 +22,6 @@ $root = Split-Path $PSScriptRoot -Parent
 Import-Module (Join-Path $root 'tools/DevServer.psm1')
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $refClient = Join-Path (Split-Path $root -Parent) 'shared/bench/ref_client.py'
-if (-not (Test-Path $refClient)) { $refClient = Join-Path $root '../shared/bench/ref_client.py' }
 
 # ---- prerequisites: the baseline needs Debian's python3-requests, timings need GNU time
 & /usr/bin/python3 -c 'import requests' 2>$null
@@ -77,7 +76,8 @@ function New-RandomFile([string] $Path, [long] $Bytes) {
     & cat $Path > /dev/null   # warm the page cache so every contender reads from memory
 }
 
-$server = Start-SynapseDevServer -ArgumentList '--token', $token -StorageDirectory $storage
+# Throughput runs measure the client: the server receives into large blocks so that it is not the bottleneck.
+$server = Start-SynapseDevServer -ArgumentList '--token', $token, '--large-buffer-transport' -StorageDirectory $storage
 try {
     $file = Join-Path $work 'data-1.bin'
     New-RandomFile $file ([long]$SizeMiB * 1MB)

@@ -1,20 +1,17 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using SynapsePS.DevServer.Tls;
 
 namespace SynapsePS.DevServer;
 
-public sealed record RequestLogEntry(DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt, string Method, string Path,
-    string? ContentRange, string? ContentType, long? ContentLength, int Status, string? Fault, string? UploadId, string ConnectionId);
-
-public sealed record UploadInfo(string Id, string Filename, string Owner, long Offset, string Status, string? Md5OfStoredBytes,
-    string StoredPath, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt);
-
 /// <summary>
-/// A Synapse-compatible chunked-upload server on Kestrel, bound to 127.0.0.1. Hosted in-process by the xunit
-/// tests, run as a process (Program.cs) by the demo, the Pester tests and the benchmarks.
+/// A Synapse-compatible chunked-upload server on Kestrel, bound to a loopback address (127.0.0.1 unless told),
+/// over HTTP or HTTPS. Hosted in-process by the xunit tests, run as a process (Program.cs) by the demo, the
+/// Pester tests and the benchmarks.
 /// </summary>
 public sealed class DevServer : IAsyncDisposable
 {
@@ -24,15 +21,18 @@ public sealed class DevServer : IAsyncDisposable
     private readonly UploadStore _store;
     private readonly ConcurrentQueue<RequestLogEntry> _log = new();
 
-    private DevServer(WebApplication app, DevServerOptions options, UploadStore store)
+    private DevServer(WebApplication app, DevServerOptions options, UploadStore store, X509Certificate2? certificate)
     {
         _app = app;
         Options = options;
         _store = store;
+        Certificate = certificate;
     }
 
     public Uri BaseUrl { get; private set; } = null!;
     public DevServerOptions Options { get; }
+    /// <summary>The certificate served with --https (public part), else null.</summary>
+    public X509Certificate2? Certificate { get; }
     public IReadOnlyList<RequestLogEntry> Requests => _log.ToArray();
     public IReadOnlyList<UploadInfo> Uploads => _store.All.OrderBy(u => u.CreatedAt).Select(Info).ToArray();
 
@@ -40,36 +40,47 @@ public sealed class DevServer : IAsyncDisposable
 
     public static async Task<DevServer> StartAsync(DevServerOptions options, CancellationToken ct = default)
     {
+        options.Validate();
         Directory.CreateDirectory(options.StorageDirectory);
+        var tls = options.Https ? TlsSetup.Create(options) : null;
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         // Kestrel's connection-level warnings are about connections that clients (or the fault injection) cut
-        // mid-request; with the large-buffer transport they also include a teardown race on the dead connection's
-        // input ('Reading is already in progress'). None of them affects a request that completes.
+        // mid-request, or TLS handshakes refused on purpose; with the large-buffer transport they also include a
+        // teardown race on the dead connection's input. None of them affects a request that completes.
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning && !(category ?? "").StartsWith("Microsoft.AspNetCore.Server.Kestrel.Connections", StringComparison.Ordinal));
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         // The library never hooks process signals (xunit hosts it in-process); Program.cs owns Ctrl+C and SIGTERM.
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, LargeBufferTransportFactory>();
+        // Stock Kestrel unless a benchmark asks for the transport that receives into large blocks.
+        if (options.LargeBufferTransport)
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, LargeBufferTransportFactory>();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, options.Port);
+            k.Listen(options.BindAddress, options.Port, listen =>
+            {
+                if (tls is not null) listen.UseHttps(tls.Https);
+            });
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null;      // chunks go up to 1 GiB
             k.Limits.MinRequestBodyDataRate = null;  // slowness is the stall fault's business, not Kestrel's
             k.Limits.MinResponseDataRate = null;
         });
         var app = builder.Build();
-        var store = new UploadStore(options.StorageDirectory);
-        var server = new DevServer(app, options, store);
-        var endpoints = new ChunkedUploadEndpoints(options, store, new FaultInjector(options.Faults), () => server.BaseUrl);
+        var store = new UploadStore(options.StorageDirectory, options.RecordShape, options.Tokens);
+        var server = new DevServer(app, options, store, tls?.PublicCertificate);
+        var records = new UploadRecords(options, () => server.BaseUrl);
+        var endpoints = new ChunkedUploadEndpoints(options, store, new FaultInjector(options.Faults), records);
         app.Run(ctx => server.HandleAsync(ctx, endpoints));
 
         await app.StartAsync(ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseUrl = new Uri(new Uri(address).GetLeftPart(UriPartial.Authority).Replace("localhost", "127.0.0.1") + "/");
+        // The URL names the address actually bound, with the port Kestrel picked.
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var host = options.BindAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.BindAddress}]" : options.BindAddress.ToString();
+        server.BaseUrl = new Uri($"{(tls is null ? "http" : "https")}://{host}:{address.Port}/");
         return server;
     }
 
@@ -99,7 +110,8 @@ public sealed class DevServer : IAsyncDisposable
             var h = ctx.Request.Headers;
             _log.Enqueue(new RequestLogEntry(received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
                 h.ContainsKey("Content-Range") ? h["Content-Range"].ToString() : null, ctx.Request.ContentType, ctx.Request.ContentLength,
-                note.Aborted ? 0 : ctx.Response.StatusCode, note.Fault, note.UploadId, ctx.Connection.Id));
+                note.Aborted ? 0 : ctx.Response.StatusCode, note.Fault, note.UploadId, ctx.Connection.Id,
+                h.Host.Count > 0 ? h.Host.ToString() : null, ctx.Connection.ClientCertificate?.Subject));
         }
     }
 
@@ -113,6 +125,11 @@ public sealed class DevServer : IAsyncDisposable
             case ("POST", "reset-log"): ResetLog(); ctx.Response.StatusCode = 204; break;
             case ("POST", "faults"):
                 var given = await JsonSerializer.DeserializeAsync<FaultOptions>(ctx.Request.Body, s_web) ?? new FaultOptions();
+                if (given.Problem(Options.RecordShape) is { } problem)
+                {
+                    await ChunkedUploadEndpoints.ReplyAsync(ctx, 400, new { detail = problem });
+                    break;
+                }
                 Options.Faults.CopyFrom(given);
                 await ctx.Response.WriteAsJsonAsync(Options.Faults, s_web);
                 break;
@@ -121,9 +138,7 @@ public sealed class DevServer : IAsyncDisposable
     }
 
     private static UploadInfo Info(StoredUpload u) =>
-        new(u.Id, u.Filename, u.Owner, u.Offset, u.IsComplete ? "complete" : "uploading", u.Md5Hex(), u.StoredPath, u.CreatedAt, u.CompletedAt);
-
-    public Task StopAsync() => _app.StopAsync();
+        new(u.Id, u.Filename, u.Owner, u.Offset, u.IsComplete ? "complete" : "uploading", u.Md5Hex(), u.StoredPath, u.CreatedAt, u.CompletedAt, u.User);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,29 +1,66 @@
 using System.Globalization;
+using System.Net;
 
 namespace SynapsePS.DevServer;
 
-/// <summary>How the dev server behaves: auth, limits, expiry, and the faults it injects for tests.</summary>
+/// <summary>How the dev server behaves: address, record shape, TLS, auth, limits, expiry, and the faults it injects.</summary>
 public sealed class DevServerOptions
 {
+    public const string ExpectedOffsetKey = "expected_offset";
+    public const string LegacyOffsetKey = "offset";
+
+    public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
     public int Port { get; set; }
     public string StorageDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "synapse-dev-" + Guid.NewGuid().ToString("N"));
     public List<string> Tokens { get; } = new();
     public long? MaxUploadBytes { get; set; }
     public long? QuotaBytes { get; set; }
     public TimeSpan? Expiry { get; set; }
+    public RecordShape RecordShape { get; set; } = RecordShape.Drf;
+    /// <summary>The name of the server's offset in an "Offsets do not match" answer (drf 0.5 said "offset").</summary>
+    public string OffsetKey { get; set; } = ExpectedOffsetKey;
+    /// <summary>The finish accepts only application/json, as a DRF view whose only parser is JSONParser.</summary>
+    public bool JsonOnly { get; set; }
+    /// <summary>Records' urls are built on this base instead of the request's own scheme and host.</summary>
+    public Uri? AdvertiseUrl { get; set; }
+    public bool LargeBufferTransport { get; set; }
+    public bool Https { get; set; }
+    public string? CertificateOut { get; set; }
+    public bool RequireClientCertificate { get; set; }
+    public string? ClientPfxOut { get; set; }
+    public string? ClientPfxPassword { get; set; }
     public FaultOptions Faults { get; } = new();
     public bool ExitOnStdinClose { get; set; }
 
     public const string Usage = """
-        SynapsePS.DevServer: a Synapse-compatible chunked-upload server (drf-chunked-upload answers) on 127.0.0.1.
-        The first line written to stdout is the base URL.
+        SynapsePS.DevServer: a Synapse-compatible chunked-upload server (drf-chunked-upload 0.6 answers) on loopback.
+        The first line written to stdout is the base URL (http://127.0.0.1:PORT/, or https:// with --https).
 
+        Server:
+          --bind ADDRESS           loopback address to listen on, e.g. 127.0.0.2 (default 127.0.0.1; others are refused)
           --port N                 port (0 = a free one; default 0)
           --storage DIR            where uploads are stored (default: a new temp folder)
           --token T                an accepted access token (repeatable; none = no auth)
           --max-size BYTES         uploads larger than this are refused with 413
           --quota BYTES            total stored bytes above this are refused with 507
           --expiry SECONDS         uploads older than this answer 410
+          --large-buffer-transport receive into 256 KiB blocks instead of Kestrel's socket transport (benchmarks)
+        Answers:
+          --record-shape drf|synapse   drf (default): UUID ids, integer status, user pk. synapse: integer ids 1, 2, ...
+                                   and the finish reply also carries checksum (MD5 of the stored bytes) and size
+          --offset-key expected_offset|offset   the key of the server's offset in "Offsets do not match"
+                                   (default expected_offset with provided_offset; offset = drf 0.5, alone)
+          --json-only              the finish accepts only Content-Type application/json (others: 415)
+          --advertise-url URL      records' url are built on URL instead of the request's scheme and Host
+        TLS:
+          --https                  serve HTTPS with a self-signed certificate made at start (SANs localhost,
+                                   synapse.test, 127.0.0.1, 127.0.0.2)
+          --certificate-out PATH   write that certificate (PEM, public part)
+          --client-certificate required   demand a client certificate issued by the server's own test CA
+          --client-ca-out PATH     write a client certificate + key issued by that CA, as PFX (with the CA's
+                                   certificate)
+          --client-pfx-password P  the PFX's password (default: none)
+        Faults (for chunk requests unless said otherwise; also settable through POST /_dev/faults):
           --fail-rate R            share of chunk requests failed with 5xx (0..1)
           --fail-status 503,500    the 5xx statuses used
           --retry-after S          Retry-After sent with 5xx
@@ -37,7 +74,21 @@ public sealed class DevServerOptions
           --max-consecutive-faults N  at most N faults in a row for the same chunk (default 2)
           --seed N                 seed of the fault dice
           --fault-methods PUT,...  methods faults apply to (default PUT)
+          --finish-lie checksum|size   the finish reply (synapse shape) reports a wrong checksum or size while the
+                                   upload is stored and marked complete all the same
+        Process:
           --exit-on-stdin-close    stop when standard input closes (the parent went away)
+
+        Forward proxy mode (for tests of corporate networks):
+          SynapsePS.DevServer --forward-proxy --map NAME=127.0.0.1:PORT [--map ...] [--proxy-user U --proxy-password P]
+          Listens on a free port of 127.0.0.1 and prints its URL first. Forwards absolute-form HTTP requests and
+          CONNECT tunnels to the names given with --map only (targets must be loopback); any other name gets 502
+          and is never contacted. GET /_proxy/log lists what it forwarded; POST /_proxy/reset-log clears it.
+          --forward-proxy          run as the forward proxy instead of the upload server
+          --map NAME=ADDRESS:PORT  a name the proxy resolves, to a loopback address (also NAME=http://ADDRESS:PORT/)
+          --proxy-user U           demand Proxy-Authorization: Basic for user U (407 otherwise)
+          --proxy-password P       that user's password
+          --exit-on-stdin-close    as above
         """;
 
     public static DevServerOptions Parse(string[] args)
@@ -50,12 +101,39 @@ public sealed class DevServerOptions
             double Rate() => double.Parse(Value(), CultureInfo.InvariantCulture) is var r and >= 0 and <= 1 ? r : throw new ArgumentException($"{name} takes a rate from 0 to 1.");
             switch (name)
             {
+                case "--bind": o.BindAddress = IPAddress.TryParse(Value(), out var a) ? a : throw new ArgumentException($"--bind takes an IP address, not '{args[i]}'."); break;
                 case "--port": o.Port = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--storage": o.StorageDirectory = Path.GetFullPath(Value()); break;
                 case "--token": o.Tokens.Add(Value()); break;
                 case "--max-size": o.MaxUploadBytes = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--quota": o.QuotaBytes = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--expiry": o.Expiry = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
+                case "--large-buffer-transport": o.LargeBufferTransport = true; break;
+                case "--record-shape":
+                    o.RecordShape = Value() switch
+                    {
+                        "drf" => RecordShape.Drf,
+                        "synapse" => RecordShape.Synapse,
+                        var s => throw new ArgumentException($"--record-shape takes drf or synapse, not '{s}'."),
+                    };
+                    break;
+                case "--offset-key": o.OffsetKey = Value(); break;
+                case "--json-only": o.JsonOnly = true; break;
+                case "--advertise-url":
+                    o.AdvertiseUrl = Uri.TryCreate(Value(), UriKind.Absolute, out var u) ? u : throw new ArgumentException($"--advertise-url takes an absolute URL, not '{args[i]}'.");
+                    break;
+                case "--https": o.Https = true; break;
+                case "--certificate-out": o.CertificateOut = Path.GetFullPath(Value()); break;
+                case "--client-certificate":
+                    o.RequireClientCertificate = Value() switch
+                    {
+                        "required" => true,
+                        "none" => false,
+                        var s => throw new ArgumentException($"--client-certificate takes required or none, not '{s}'."),
+                    };
+                    break;
+                case "--client-ca-out": o.ClientPfxOut = Path.GetFullPath(Value()); break;
+                case "--client-pfx-password": o.ClientPfxPassword = Value(); break;
                 case "--fail-rate": o.Faults.FailRate = Rate(); break;
                 case "--fail-status": o.Faults.FailStatuses = Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
                 case "--retry-after": o.Faults.RetryAfterSeconds = int.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -69,40 +147,28 @@ public sealed class DevServerOptions
                 case "--max-consecutive-faults": o.Faults.MaxConsecutiveFaults = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--seed": o.Faults.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--fault-methods": o.Faults.Methods = Value().Split(',').Select(m => m.Trim().ToUpperInvariant()).ToArray(); break;
+                case "--finish-lie": o.Faults.FinishLie = Value(); break;
                 case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
                 default: throw new ArgumentException($"Unknown option '{name}'. Use --help for the list.");
             }
         }
+        o.Validate();
         return o;
     }
-}
 
-/// <summary>
-/// Faults injected into chunk requests. Rates are shares of requests (0..1). Mutable while the server runs;
-/// readers take a consistent enough view per request (tests change them between uploads).
-/// </summary>
-public sealed class FaultOptions
-{
-    public double FailRate { get; set; }
-    public int[] FailStatuses { get; set; } = { 503, 500 };
-    public int RetryAfterSeconds { get; set; } = 1;
-    public double ThrottleRate { get; set; }
-    public int ThrottleRetryAfterSeconds { get; set; } = 2;
-    public double DropRate { get; set; }
-    public double LoseAckRate { get; set; }
-    public double StallRate { get; set; }
-    public int StallSeconds { get; set; } = 30;
-    public int LatencyMs { get; set; }
-    /// <summary>Never more faults than this in a row for one chunk, so a client with enough retries always finishes.</summary>
-    public int MaxConsecutiveFaults { get; set; } = 2;
-    public int? Seed { get; set; }
-    public string[] Methods { get; set; } = { "PUT" };
-
-    public void CopyFrom(FaultOptions other)
+    /// <summary>Refuses combinations that cannot work (and any address that would leave loopback).</summary>
+    public void Validate()
     {
-        FailRate = other.FailRate; FailStatuses = other.FailStatuses; RetryAfterSeconds = other.RetryAfterSeconds;
-        ThrottleRate = other.ThrottleRate; ThrottleRetryAfterSeconds = other.ThrottleRetryAfterSeconds;
-        DropRate = other.DropRate; LoseAckRate = other.LoseAckRate; StallRate = other.StallRate; StallSeconds = other.StallSeconds;
-        LatencyMs = other.LatencyMs; MaxConsecutiveFaults = other.MaxConsecutiveFaults; Seed = other.Seed; Methods = other.Methods;
+        if (!IPAddress.IsLoopback(BindAddress))
+            throw new ArgumentException($"The dev server listens on loopback only; {BindAddress} is not a loopback address.");
+        if (OffsetKey is not (ExpectedOffsetKey or LegacyOffsetKey))
+            throw new ArgumentException($"--offset-key takes {ExpectedOffsetKey} or {LegacyOffsetKey}, not '{OffsetKey}'.");
+        if (AdvertiseUrl is { } url && url.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"--advertise-url takes an http or https URL, not '{url}'.");
+        if (!Https && (CertificateOut is not null || RequireClientCertificate || ClientPfxOut is not null))
+            throw new ArgumentException("--certificate-out, --client-certificate and --client-ca-out need --https.");
+        if (!RequireClientCertificate && (ClientPfxOut is not null || ClientPfxPassword is not null))
+            throw new ArgumentException("--client-ca-out and --client-pfx-password need --client-certificate required.");
+        if (Faults.Problem(RecordShape) is { } problem) throw new ArgumentException(problem);
     }
 }

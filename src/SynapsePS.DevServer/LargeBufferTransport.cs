@@ -11,6 +11,7 @@ namespace SynapsePS.DevServer;
 /// A socket transport for Kestrel that receives into large pipe segments. Kestrel's own socket transport reads
 /// at most one 4 KB pool block per recv, which for 50 MiB chunk bodies means hundreds of thousands of syscalls
 /// and pipe round trips per GiB; here one recv takes up to 256 KiB. Kestrel's HTTP stack is unchanged.
+/// Opt-in (--large-buffer-transport) for the benchmark's throughput runs; every other use gets stock Kestrel.
 /// </summary>
 internal sealed class LargeBufferTransportFactory : IConnectionListenerFactory
 {

@@ -1,7 +1,11 @@
 using System.Runtime.InteropServices;
 using SynapsePS.DevServer;
+using SynapsePS.DevServer.Proxy;
 
-DevServerOptions options;
+// Two programs in one executable: the upload server, or (--forward-proxy) the forward proxy in front of it.
+IAsyncDisposable running;
+Uri url;
+bool exitOnStdinClose;
 try
 {
     if (args.Contains("--help") || args.Contains("-h"))
@@ -9,7 +13,18 @@ try
         Console.WriteLine(DevServerOptions.Usage);
         return 0;
     }
-    options = DevServerOptions.Parse(args);
+    if (args.Contains(ForwardProxyOptions.Switch))
+    {
+        var options = ForwardProxyOptions.Parse(args);
+        var proxy = await ForwardProxy.StartAsync(options);
+        (running, url, exitOnStdinClose) = (proxy, proxy.Url, options.ExitOnStdinClose);
+    }
+    else
+    {
+        var options = DevServerOptions.Parse(args);
+        var server = await DevServer.StartAsync(options);
+        (running, url, exitOnStdinClose) = (server, server.BaseUrl, options.ExitOnStdinClose);
+    }
 }
 catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
 {
@@ -17,9 +32,9 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
     return 2;
 }
 
-await using var server = await DevServer.StartAsync(options);
+await using var stopping = running;
 // The first line of output is the URL: the demo, the tests and the benchmarks read it.
-Console.WriteLine(server.BaseUrl.AbsoluteUri);
+Console.WriteLine(url.AbsoluteUri);
 Console.Out.Flush();
 
 using var stop = new CancellationTokenSource();
@@ -30,7 +45,7 @@ void Stop(PosixSignalContext context)
 }
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-if (options.ExitOnStdinClose)
+if (exitOnStdinClose)
 {
     // The parent holds our stdin; when it goes away, so do we.
     _ = Task.Run(async () =>

@@ -8,6 +8,8 @@ internal sealed class StoredUpload : IDisposable
 {
     public required string Id { get; init; }
     public required string Owner { get; init; }
+    /// <summary>The owner's user pk, as drf serializes the record's user.</summary>
+    public required int User { get; init; }
     public required string PartPath { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public string Filename { get; set; } = "";
@@ -31,24 +33,46 @@ internal sealed class StoredUpload : IDisposable
     }
 }
 
-internal sealed class UploadStore(string directory)
+/// <summary>The uploads of one server, and who owns them.</summary>
+internal sealed class UploadStore
 {
     private readonly ConcurrentDictionary<string, StoredUpload> _uploads = new();
+    private readonly ConcurrentDictionary<string, int> _users = new(StringComparer.Ordinal);
+    private readonly RecordShape _shape;
+    private int _lastNumber;
 
-    public string Directory { get; } = directory;
+    /// <param name="tokens">The accepted tokens: their users are 1, 2, ... in this order; other tokens (a server
+    /// without auth) get the next numbers as they first appear.</param>
+    public UploadStore(string directory, RecordShape shape, IEnumerable<string> tokens)
+    {
+        Directory = directory;
+        _shape = shape;
+        foreach (var token in tokens) _users.TryAdd(token, _users.Count + 1);
+    }
+
+    public string Directory { get; }
 
     public StoredUpload Create(string owner)
     {
-        var id = Guid.NewGuid().ToString("N");
+        // drf's primary key is a UUID (hyphenated, as its serializer writes it); Synapse numbers its uploads.
+        var id = _shape == RecordShape.Synapse
+            ? Interlocked.Increment(ref _lastNumber).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : Guid.NewGuid().ToString("D");
         var upload = new StoredUpload
         {
             Id = id,
             Owner = owner,
+            User = UserFor(owner),
             PartPath = Path.Combine(Directory, id + ".part"),
             CreatedAt = DateTimeOffset.UtcNow,
         };
         _uploads[id] = upload;
         return upload;
+    }
+
+    public int UserFor(string owner)
+    {
+        lock (_users) return _users.GetOrAdd(owner, _ => _users.Count + 1);
     }
 
     public StoredUpload? Find(string id) => _uploads.TryGetValue(id, out var u) ? u : null;

@@ -209,9 +209,9 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
     {
         { "missing Content-Range", "x", null, 400, "Error in request headers" },
         { "malformed Content-Range", "x", "bytes=0-0", 400, "Error in request headers" },
-        { "end beyond total", "xx", "bytes 0-1/1", 400, "Error in request headers" },
-        { "part size differs from range", "xyz", "bytes 0-1/3", 400, "File size doesn't match headers" },
-        { "empty file part", "", "bytes 0-0/1", 400, "The submitted file is empty." },
+        { "end beyond total", "xxx", "bytes 0-2/1", 400, "End of chunk exceeds reported total (1 bytes)" },
+        { "part size differs from range", "xyz", "bytes 0-1/3", 400, "File size doesn't match headers: file size is 3 but 2 reported" },
+        { "empty file part", "", "bytes 0-0/1", 400, "File size doesn't match headers: file size is 0 but 1 reported" },
     };
 
     [Theory]

@@ -67,7 +67,7 @@ Describe 'Uploading from the pipeline' {
         $r.Resumed | Should -BeFalse
         $r.Retries | Should -Be 0
         $r.ServerRecord['id'] | Should -Be $r.Id
-        $r.ServerRecord['status'] | Should -Be 'complete'
+        $r.ServerRecord['status'] | Should -Be 2 -Because "drf-chunked-upload's COMPLETE is 2"
         $r.ServerRecord['filename'] | Should -Be $file.Name
     }
 
