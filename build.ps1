@@ -129,7 +129,7 @@ function Invoke-Test {
         'xunit (netstandard2.0 engine)'        = Invoke-Xunit (Join-Path $Root 'tests/SynapsePS.Core.Tests.NetStandard') $results
         'Pester (net8.0 engine)'               = Invoke-PesterRun 'whole suite, net8.0 engine' @($pesterTests) $results
         'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'protocol, resilience, resume and batch, netstandard2.0 engine' `
-            @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Rerun' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
+            @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Rerun', 'Network' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
             $results @{ SYNAPSEPS_TEST_ENGINE = 'netstandard2.0' }
     }
 

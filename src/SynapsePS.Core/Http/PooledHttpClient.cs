@@ -21,7 +21,8 @@ internal sealed class PooledHttpClient
     // Host -> why its certificate was last rejected; cleared when it is next accepted.
     private readonly ConcurrentDictionary<string, string> _rejections = new(StringComparer.OrdinalIgnoreCase);
 
-    // Hosts that asked for a client certificate in a handshake (known on net8.0 only), and hosts that ever answered.
+    // Hosts that asked for a client certificate in a handshake (known on net8.0 only; the callback knows no port),
+    // and the servers (host:port) that ever answered.
     private readonly ConcurrentDictionary<string, bool> _askedForCertificate = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _answered = new(StringComparer.OrdinalIgnoreCase);
 
@@ -51,7 +52,7 @@ internal sealed class PooledHttpClient
         {
             // TLS 1.3 settles the client certificate after the handshake: a server that refuses it just closes the
             // connection. Closed right after asking for one, by a server that has never answered: that is the refusal.
-            if (url.Scheme == Uri.UriSchemeHttps && _askedForCertificate.ContainsKey(host) && !_answered.ContainsKey(host)
+            if (url.Scheme == Uri.UriSchemeHttps && _askedForCertificate.ContainsKey(host) && !_answered.ContainsKey(url.Authority)
                 && ErrorClassification.IsConnectionClosed(ex))
             {
                 return new SynapseClientException(SynapseErrorKind.CertificateRejected, Settings.ClientCertificateThumbprint is { } offered
@@ -103,7 +104,7 @@ internal sealed class PooledHttpClient
         return false;
     }
 
-    /// <summary>Notes every host that answered at all, so a closed connection is never taken for a refusal there.</summary>
+    /// <summary>Notes every server that answered at all, so a closed connection is never taken for a refusal there.</summary>
     private sealed class AnswerTracker : DelegatingHandler
     {
         private readonly ConcurrentDictionary<string, bool> _answered;
@@ -113,7 +114,7 @@ internal sealed class PooledHttpClient
         protected override async System.Threading.Tasks.Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, System.Threading.CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (request.RequestUri is { } uri) _answered[uri.Host] = true;
+            if (request.RequestUri is { } uri) _answered[uri.Authority] = true;
             return response;
         }
     }
