@@ -6,6 +6,9 @@
     dotnet pwsh ./build.ps1 -Task Bench
 .EXAMPLE
     ./bench/Invoke-Benchmark.ps1 -ModuleManifest ./out/SynapsePS/SynapsePS.psd1 -Runs 1 -SizeMiB 128 -LargeSizeMiB 256 -BatchFiles 50
+.EXAMPLE
+    ./bench/Invoke-Benchmark.ps1 -ModuleManifest ./out/SynapsePS/SynapsePS.psd1 -Only Cap
+    Only the bandwidth cap (about 2.5 minutes); the other sections of docs/performance.md are kept as they are.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModuleManifest,
@@ -13,21 +16,32 @@ param(
     [int] $SizeMiB = 1024,
     [int] $LargeSizeMiB = 4096,
     [int] $BatchFiles = 500,
-    [ValidateSet('Single', 'Memory', 'Batch', 'Progress', 'Intake')] [string[]] $Skip = @(),
+    [ValidateSet('Single', 'Memory', 'Batch', 'Progress', 'Intake', 'Cap')] [string[]] $Skip = @(),
+    # Run only these sections; the figures of the others already in -OutputPath are kept.
+    [ValidateSet('Single', 'Memory', 'Batch', 'Progress', 'Intake', 'Cap')] [string[]] $Only = @(),
+    [int] $CapSizeMiB = 100,
+    [double[]] $CapMiBPerSecond = @(2, 10, 50),
+    # Write the report from the raw runs a previous run saved in bench/results, measuring nothing.
+    [string] $ReportFrom,
     [string] $OutputPath = (Join-Path (Split-Path $PSScriptRoot -Parent) 'docs/performance.md')
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+$sectionNames = 'Single', 'Memory', 'Batch', 'Progress', 'Intake', 'Cap'
+if ($Only) { $Skip = @($sectionNames | Where-Object { $_ -notin $Only }) }
+$partial = $Skip.Count -gt 0
 $root = Split-Path $PSScriptRoot -Parent
 Import-Module (Join-Path $root 'tools/DevServer.psm1')
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $refClient = Join-Path (Split-Path $root -Parent) 'shared/bench/ref_client.py'
 
 # ---- prerequisites: the baseline needs Debian's python3-requests, timings need GNU time
-& /usr/bin/python3 -c 'import requests' 2>$null
-if ($LASTEXITCODE -ne 0) { throw 'The baseline needs python3-requests: apt-get install -y python3-requests' }
-if (-not (Test-Path /usr/bin/time)) { throw 'GNU time is needed: apt-get install -y time' }
-if (-not (Test-Path $refClient)) { throw "The baseline client is missing: $refClient" }
+if ('Single' -notin $Skip) {
+    & /usr/bin/python3 -c 'import requests' 2>$null
+    if ($LASTEXITCODE -ne 0) { throw 'The baseline needs python3-requests: apt-get install -y python3-requests' }
+    if (-not (Test-Path $refClient)) { throw "The baseline client is missing: $refClient" }
+}
+if ((@('Single', 'Intake') | Where-Object { $_ -notin $Skip }) -and -not (Test-Path /usr/bin/time)) { throw 'GNU time is needed: apt-get install -y time' }
 
 $pwsh = @([Environment]::ProcessPath) + @(if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
 $work = Join-Path ([IO.Path]::GetTempPath()) ('synapse-bench-' + [guid]::NewGuid().ToString('N'))
@@ -77,12 +91,20 @@ function New-RandomFile([string] $Path, [long] $Bytes) {
 }
 
 # Throughput runs measure the client: the server receives into large blocks so that it is not the bottleneck.
+if ($ReportFrom) {
+    $saved = Get-Content -LiteralPath $ReportFrom -Raw | ConvertFrom-Json
+    foreach ($p in $saved.PSObject.Properties) { foreach ($run in @($p.Value)) { Add-Raw $p.Name $run } }
+    Remove-Item -LiteralPath $work, $storage -Recurse -Force -ErrorAction Ignore
+}
+else {
 $server = Start-SynapseDevServer -ArgumentList '--token', $token, '--large-buffer-transport' -StorageDirectory $storage
 try {
     $file = Join-Path $work 'data-1.bin'
-    New-RandomFile $file ([long]$SizeMiB * 1MB)
-    $expected = ((& md5sum $file) -split ' ')[0]
     $mib = $SizeMiB
+    if (@('Single', 'Intake', 'Progress', 'Memory') | Where-Object { $_ -notin $Skip }) {
+        New-RandomFile $file ([long]$SizeMiB * 1MB)
+        $expected = ((& md5sum $file) -split ' ')[0]
+    }
 
     if ('Single' -notin $Skip) {
         for ($i = 1; $i -le $Runs; $i++) {
@@ -174,6 +196,31 @@ done
         }
         finally { $null = Invoke-SynapseDevApi -Server $server -Path faults -Method POST -Body @{} }
     }
+
+    if ('Cap' -notin $Skip) {
+        # -MaxBytesPerSecond: one file of CapSizeMiB and a batch of 4 quarter files at once, at each cap, against the
+        # same bytes uncapped (for the CPU comparison).
+        $capFile = Join-Path $work 'cap.bin'
+        New-RandomFile $capFile ([long]$CapSizeMiB * 1MB)
+        $capList = Join-Path $work 'cap-batch.txt'
+        $quarters = foreach ($n in 1..4) { $q = Join-Path $work "cap-$n.bin"; New-RandomFile $q ([long]$CapSizeMiB * 1MB / 4); $q }
+        Set-Content -LiteralPath $capList -Value $quarters
+        Write-Host "Cap: $CapSizeMiB MiB uncapped, one file and a batch of 4..."
+        Add-Raw 'cap-none-send' (Invoke-Measured @{ Path = $capFile; Mode = 'Send' }); Clear-Storage
+        Add-Raw 'cap-none-batch' (Invoke-Measured @{ Path = $capList; Many = $true; Mode = 'Batch'; ThrottleLimit = 4 }); Clear-Storage
+        # What a pwsh with the module costs doing nothing for as long as the slowest capped upload takes.
+        $idleSeconds = [Math]::Ceiling($CapSizeMiB / ($CapMiBPerSecond | Measure-Object -Minimum).Minimum)
+        Write-Host "Cap: an idle pwsh for $idleSeconds s..."
+        Add-Raw 'cap-idle' (Invoke-Measured @{ Mode = 'Wait'; Seconds = $idleSeconds })
+        foreach ($rate in $CapMiBPerSecond) {
+            $bytesPerSecond = [long]($rate * 1MB)
+            Write-Host "Cap: $CapSizeMiB MiB at $rate MiB/s, one file and a batch of 4 ($([Math]::Round(2 * $CapSizeMiB / $rate)) s)..."
+            Add-Raw "cap-$rate-send" (Invoke-Measured @{ Path = $capFile; Mode = 'Send'; MaxBytesPerSecond = $bytesPerSecond }); Clear-Storage
+            $b = Invoke-Measured @{ Path = $capList; Many = $true; Mode = 'Batch'; ThrottleLimit = 4; MaxBytesPerSecond = $bytesPerSecond }; Clear-Storage
+            if ($b.Files -ne 4 -or $b.Failed -ne 0) { throw "A capped batch lost files: $($b.Files) ($($b.Failed) failed)." }
+            Add-Raw "cap-$rate-batch" $b
+        }
+    }
 }
 finally {
     $server | Stop-SynapseDevServer
@@ -181,16 +228,18 @@ finally {
     Remove-Item -LiteralPath $storage -Recurse -Force -ErrorAction Ignore
 }
 
+}
+
 # ---- the report
 $results = Join-Path $PSScriptRoot 'results'
 $null = New-Item -ItemType Directory -Force -Path $results
 $stamp = Get-Date -Format 'yyyyMMdd-HHmmss'
-$raw | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $results "bench-$stamp.json")
+if (-not $ReportFrom) { $raw | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $results "bench-$stamp.json") }
 
 $cpuModel = ((Get-Content /proc/cpuinfo) -match '^model name' | Select-Object -First 1) -replace '^model name\s*:\s*', ''
 $memGiB = [Math]::Round([long](@((Get-Content /proc/meminfo) -match '^MemTotal:')[0] -replace '\D', '') * 1KB / 1GB, 1)
 $os = ((Get-Content /etc/os-release) -match '^PRETTY_NAME=') -replace '^PRETTY_NAME=|"', ''
-$py = (& /usr/bin/python3 -c 'import sys, requests; print(sys.version.split()[0], requests.__version__)') -split ' '
+$py = if ('Single' -notin $Skip) { (& /usr/bin/python3 -c 'import sys, requests; print(sys.version.split()[0], requests.__version__)') -split ' ' } else { 'n/a', 'n/a' }
 $md = New-Object System.Collections.Generic.List[string]
 $md.Add('# Performance')
 $md.Add('')
@@ -293,6 +342,32 @@ if ($raw.Contains('progress-on')) {
     $md.Add('The measured pwsh runs without a console (its output is redirected), so progress records are produced and handed to the host but not drawn.')
     $md.Add('')
 }
+if ($raw.Contains('cap-none-send')) {
+    $md.Add('## Bandwidth cap')
+    $md.Add('')
+    $md.Add("Measured by ``bench/Invoke-Benchmark.ps1 -Only Cap -CapSizeMiB $CapSizeMiB -CapMiBPerSecond $($CapMiBPerSecond -join ',')`` on $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, on the machine above ($([Environment]::ProcessorCount) cores). One run each: $CapSizeMiB MiB as one file (``Send-SynapseChunkedUpload -MaxBytesPerSecond``) and as 4 files of $($CapSizeMiB / 4) MiB at once (``Invoke-SynapseBatchUpload -ThrottleLimit 4 -MaxBytesPerSecond``, the four sharing the cap). The achieved rate is the bytes over the command's wall time; the results' rate is what the result objects report (summed over a batch's concurrent files); MB is MiB, as PowerShell's 10MB literal.")
+    $md.Add('')
+    $idle = $raw['cap-idle'][0]
+    $idlePerSecond = $idle.CpuSeconds / $idle.Seconds
+    $md.Add("An idle pwsh with the module imported uses $('{0:N3}' -f $idlePerSecond) CPU s per second of wall time here (measured over $('{0:N0}' -f $idle.Seconds) s); ""CPU s beyond idle"" takes that away from a capped run, to compare the upload's own work with the uncapped run of the same bytes.")
+    $md.Add('')
+    $md.Add('| Cap MB/s | Upload | Achieved MB/s | Achieved ÷ cap | Target | Met | Results'' MB/s | CPU s | CPU s beyond idle | CPU s uncapped |')
+    $md.Add('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+    foreach ($mode in 'send', 'batch') {
+        $none = $raw["cap-none-$mode"][0]
+        $label = if ($mode -eq 'send') { 'one file' } else { 'batch of 4' }
+        $md.Add("| none | $label | $('{0:N1}' -f ($none.Bytes / 1MB / $none.Seconds)) | — | | — | $('{0:N1}' -f ($none.ResultBytesPerSecond / 1MB)) | $('{0:N2}' -f $none.CpuSeconds) | | |")
+        foreach ($rate in $CapMiBPerSecond) {
+            $r = $raw["cap-$rate-$mode"][0]
+            $achieved = $r.Bytes / 1MB / $r.Seconds
+            $ratio = $achieved / $rate
+            $md.Add("| $rate | $label | $('{0:N2}' -f $achieved) | $('{0:N3}' -f $ratio) | 0.90 – 1.10 | $(if ([Math]::Abs($ratio - 1) -le 0.10) { 'yes' } else { '**no**' }) | $('{0:N2}' -f ($r.ResultBytesPerSecond / 1MB)) | $('{0:N2}' -f $r.CpuSeconds) | $('{0:N2}' -f ($r.CpuSeconds - $idlePerSecond * $r.Seconds)) | $('{0:N2}' -f $none.CpuSeconds) |")
+        }
+    }
+    $md.Add('')
+    $md.Add('The capped uploads sleep for their budget (a token bucket refilled by the clock, awaited with Task.Delay: 10 to 50 wake-ups a second, no spinning). What the cap costs in CPU is the difference between "CPU s beyond idle" and "CPU s uncapped" of the same row; Stop() ends a capped upload within a second while it waits (BandwidthTests, Network.Tests.ps1).')
+    $md.Add('')
+}
 $md.Add('## Raw runs')
 $md.Add('')
 $md.Add('| Series | Run | Wall s | CPU s | Peak RSS MiB |')
@@ -306,5 +381,31 @@ foreach ($k in $raw.Keys) {
         $md.Add("| $k | $n | $wall | $cpu | $('{0:N0}' -f ($r.PeakRss / 1MB)) |")
     }
 }
-[IO.File]::WriteAllLines($OutputPath, $md.ToArray())
+function Split-Sections([string[]] $Lines) {
+    # '## ' headings and the lines under them, in order; the lines before the first heading under ''.
+    $sections = [ordered]@{ '' = New-Object System.Collections.Generic.List[string] }
+    $current = ''
+    foreach ($line in $Lines) {
+        if ($line -like '## *') { $current = $line; $sections[$current] = New-Object System.Collections.Generic.List[string] }
+        $sections[$current].Add($line)
+    }
+    $sections
+}
+
+$lines = $md.ToArray()
+if ($partial -and (Test-Path -LiteralPath $OutputPath)) {
+    # A partial run replaces the sections it measured and keeps every other figure of the file (its header,
+    # machine and raw runs included); a section new to the file goes before the raw runs.
+    $old = Split-Sections (Get-Content -LiteralPath $OutputPath)
+    $new = Split-Sections $lines
+    $measured = @($new.Keys | Where-Object { $_ -and $_ -notin '## Machine', '## Raw runs' -and $new[$_].Count -gt 0 })
+    $merged = New-Object System.Collections.Generic.List[string]
+    foreach ($heading in $old.Keys) {
+        if ($heading -eq '## Raw runs') { foreach ($h in $measured) { if (-not $old.Contains($h)) { $merged.AddRange($new[$h]) } } }
+        $merged.AddRange($(if ($heading -in $measured) { $new[$heading] } else { $old[$heading] }) -as [string[]])
+    }
+    if (-not $old.Contains('## Raw runs')) { foreach ($h in $measured) { if (-not $old.Contains($h)) { $merged.AddRange($new[$h]) } } }
+    $lines = $merged.ToArray()
+}
+[IO.File]::WriteAllLines($OutputPath, $lines)
 Write-Host "Wrote $OutputPath"

@@ -6,10 +6,12 @@ param(
     [Parameter(Mandatory)] [string] $Token,
     [string] $Path,                       # a file, or with -Batch/-Many a text file listing one path per line
     [switch] $Many,
-    [string] $Mode = 'Send',              # Send | Batch | Idle
+    [string] $Mode = 'Send',              # Send | Batch | Idle | Wait (idle for -Seconds after the warm-up)
+    [double] $Seconds = 0,
     [int] $ChunkSize = 50MB,
     [int] $ThrottleLimit = 4,
-    [string] $Progress = 'SilentlyContinue'
+    [string] $Progress = 'SilentlyContinue',
+    [long] $MaxBytesPerSecond = 0          # 0: no cap
 )
 $ErrorActionPreference = 'Stop'
 $files = if ($Many) { Get-Content -LiteralPath $Path } else { @($Path) }
@@ -29,14 +31,26 @@ try { $null = Send-SynapseChunkedUpload -LiteralPath $warm -Connection $connecti
 finally { Remove-Item -LiteralPath $warm }
 Start-Sleep -Seconds 2
 
+if ($Mode -eq 'Wait') {
+    $me = [Diagnostics.Process]::GetCurrentProcess()
+    $cpu = $me.TotalProcessorTime
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    Start-Sleep -Milliseconds ([int]($Seconds * 1000))
+    $me.Refresh()
+    [pscustomobject]@{ Seconds = $clock.Elapsed.TotalSeconds; CpuSeconds = ($me.TotalProcessorTime - $cpu).TotalSeconds; PeakRss = Get-PeakRss } | ConvertTo-Json -Compress
+    return
+}
+
 $ProgressPreference = $Progress
+$cap = @{}
+if ($MaxBytesPerSecond -gt 0) { $cap.MaxBytesPerSecond = $MaxBytesPerSecond }
 $me = [Diagnostics.Process]::GetCurrentProcess()
 $cpu = $me.TotalProcessorTime
 $clock = [Diagnostics.Stopwatch]::StartNew()
 $results = if ($Mode -eq 'Send') {
-    $files | Send-SynapseChunkedUpload -Connection $connection -ChunkSize $ChunkSize
+    $files | Send-SynapseChunkedUpload -Connection $connection -ChunkSize $ChunkSize @cap
 } else {
-    $files | Invoke-SynapseBatchUpload -Connection $connection -ChunkSize $ChunkSize -ThrottleLimit $ThrottleLimit
+    $files | Invoke-SynapseBatchUpload -Connection $connection -ChunkSize $ChunkSize -ThrottleLimit $ThrottleLimit @cap
 }
 $clock.Stop()
 $me.Refresh()
@@ -47,4 +61,7 @@ $me.Refresh()
     Files      = @($results).Count
     Failed     = @($results | Where-Object { $_.PSObject.Properties['Succeeded'] -and -not $_.Succeeded }).Count
     Md5        = @($results)[0].Md5
+    Bytes      = (@($results) | Measure-Object Length -Sum).Sum
+    # What the results report: per file for Send, summed over the concurrent files for a batch.
+    ResultBytesPerSecond = (@($results) | Measure-Object BytesPerSecond -Sum).Sum
 } | ConvertTo-Json -Compress

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using SynapsePS.Http;
 using SynapsePS.Protocol;
 using SynapsePS.Resilience;
 using SynapsePS.Resume;
@@ -12,7 +13,8 @@ namespace SynapsePS;
 
 /// <summary>
 /// Uploads files to one Synapse backend in resumable, MD5-verified chunks. Thread-safe: one instance may run
-/// many uploads at once, and all instances share one connection pool.
+/// many uploads at once (sharing
+/// <see cref="UploadOptions.MaxBytesPerSecond"/>), and all instances with the same network settings share one connection pool.
 /// </summary>
 public sealed class SynapseUploadClient
 {
@@ -24,7 +26,9 @@ public sealed class SynapseUploadClient
     {
         Connection = ConnectionRules.Validate(connection ?? throw new ArgumentNullException(nameof(connection)));
         Options = UploadOptionsRules.Validate(options ?? new UploadOptions());
-        _protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options));
+        // One limiter per client: every upload it runs at once shares the cap.
+        var limiter = Options.MaxBytesPerSecond is { } cap ? new BandwidthLimiter(cap) : null;
+        _protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options), limiter);
         _journal = UploadJournal.Open(Options.StateDirectory);
         _ledger = UploadLedger.Open(Options.StateDirectory);
     }
@@ -71,6 +75,7 @@ public sealed class SynapseUploadClient
         try
         {
             if (!skipLookedUp && TrySkip(System.IO.Path.GetFullPath(path), log) is { } skipped) return skipped;
+            ConnectionRules.WarnOnFirstUse(Connection, log);
             using var file = LocalFile.Open(path);
             var run = new FileUploadRun(_protocol, _journal, _ledger, Connection.BaseUrl, Options, file, progress, new UploadStats(log));
             return await run.RunAsync(cancellationToken).ConfigureAwait(false);

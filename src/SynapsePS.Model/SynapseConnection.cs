@@ -19,8 +19,9 @@ public sealed class SynapseConnection
     /// <param name="authorizationToken">Sent as <c>Authorization: Token &lt;value&gt;</c> (the legacy header).</param>
     /// <param name="agentToken">Sent as <c>SYNAPSE-Agent: Token &lt;value&gt;</c> (agent-initiated requests).</param>
     /// <param name="allowUnencryptedAuthentication">Send the tokens over plain http to a host that is not loopback.</param>
+    /// <param name="network">Proxy and TLS settings; null for the platform's defaults.</param>
     public SynapseConnection(Uri baseUrl, string accessToken, string? tenant = null, string? authorizationToken = null,
-        string? agentToken = null, bool allowUnencryptedAuthentication = false)
+        string? agentToken = null, bool allowUnencryptedAuthentication = false, SynapseNetworkSettings? network = null)
     {
         if (baseUrl is null) throw new ArgumentNullException(nameof(baseUrl));
         if (accessToken is null) throw new ArgumentNullException(nameof(accessToken));
@@ -32,6 +33,7 @@ public sealed class SynapseConnection
         _authorizationToken = string.IsNullOrEmpty(authorizationToken) ? null : authorizationToken;
         _agentToken = string.IsNullOrEmpty(agentToken) ? null : agentToken;
         AllowUnencryptedAuthentication = allowUnencryptedAuthentication;
+        Network = network ?? SynapseNetworkSettings.Default;
     }
 
     /// <summary>The backend's base URL, ending in '/'.</summary>
@@ -48,6 +50,9 @@ public sealed class SynapseConnection
 
     /// <summary>Whether the tokens may travel over plain http to a host that is not loopback.</summary>
     public bool AllowUnencryptedAuthentication { get; }
+
+    /// <summary>How requests reach the backend: proxy, certificate trust, client certificate.</summary>
+    public SynapseNetworkSettings Network { get; }
 
     public string RevealAccessToken() => _accessToken;
 

@@ -40,4 +40,7 @@ public enum SynapseErrorKind
 
     // Added later; members are appended so that the numbers of the earlier ones stay.
     UrlNotUnderBaseUrl,      // a URL to read is not under the connection's base URL: the token is not sent there
+    // The network between us and the backend (appended: the members above keep their values).
+    CertificateRejected,          // the TLS handshake failed: the server's certificate is not trusted, or ours was refused
+    ProxyAuthenticationRequired,  // 407 from the proxy: its credential is missing or wrong
 }

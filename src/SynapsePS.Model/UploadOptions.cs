@@ -12,6 +12,9 @@ public sealed class UploadOptions
     /// <summary>The most uploads one process runs at once against one server (the connection pool's size).</summary>
     public const int MaxConcurrentUploads = 64;
 
+    /// <summary>The lowest bandwidth cap (1 KiB/s).</summary>
+    public const long MinBytesPerSecond = 1024;
+
     /// <summary>The longest Retry-After the client honours; a longer one is cut to this.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
 
@@ -35,6 +38,12 @@ public sealed class UploadOptions
 
     /// <summary>Skip a file this machine already uploaded to the same server, unchanged since (the ledger says so).</summary>
     public bool SkipUploaded { get; set; }
+
+    /// <summary>
+    /// The most bytes per second this client sends, over all the uploads it runs at once (a batch's uploads share
+    /// it); null for no cap.
+    /// </summary>
+    public long? MaxBytesPerSecond { get; set; }
 
     /// <summary>Where journals and the ledger live; null for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
     public string? StateDirectory { get; set; }

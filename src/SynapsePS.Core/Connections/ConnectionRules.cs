@@ -1,5 +1,6 @@
 using System;
 using System.Net;
+using System.Runtime.CompilerServices;
 
 namespace SynapsePS.Connections;
 
@@ -12,6 +13,9 @@ public static class ConnectionRules
 
     /// <summary>The switch of Connect-Synapse (and Invoke-RestMethod) that allows tokens over plain http.</summary>
     public const string AllowUnencryptedSwitch = "-AllowUnencryptedAuthentication";
+
+    // Connections already warned about their skipped certificate check; an entry dies with its connection.
+    private static readonly ConditionalWeakTable<SynapseConnection, object> s_warned = new();
 
     /// <summary>Throws InvalidConnection when the connection cannot be used as given.</summary>
     public static SynapseConnection Validate(SynapseConnection connection) =>
@@ -88,6 +92,45 @@ public static class ConnectionRules
                 $"The base URL '{url}' is plain http to '{url.Host}', which would send the access token unencrypted. "
                 + $"Use https, or {allowHow} if the network is trusted.");
         }
+        ValidateNetwork(connection.Network);
         return connection;
+    }
+
+    /// <summary>
+    /// Warns once per connection, at its first upload, that the server's certificate goes unchecked: the
+    /// setting is meant for test servers, so it must not go unnoticed in a runbook's log.
+    /// </summary>
+    public static void WarnOnFirstUse(SynapseConnection connection, IUploadLog? log)
+    {
+        if (!connection.Network.SkipCertificateCheck || log is null) return;
+        var first = false;
+        s_warned.GetValue(connection, _ => { first = true; return new object(); });
+        if (first)
+        {
+            log.Warning($"The TLS certificate of {connection.BaseUrl.Host} is not checked (-SkipCertificateCheck): " +
+                        "anyone between this machine and the server can read and change the uploads. Use it for test servers only.");
+        }
+    }
+
+    // Messages never quote the proxy URL or the credential: either may hold a secret.
+    private static void ValidateNetwork(SynapseNetworkSettings network)
+    {
+        if (network.Proxy is { } proxy && (!proxy.IsAbsoluteUri || (proxy.Scheme != Uri.UriSchemeHttp && proxy.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new SynapseClientException(SynapseErrorKind.InvalidConnection, "The proxy must be an absolute http or https URL, such as http://proxy.example.com:3128/.");
+        }
+        if (network.NoProxy && (network.Proxy is not null || network.HasProxyCredential || network.ProxyUseDefaultCredentials))
+        {
+            throw new SynapseClientException(SynapseErrorKind.InvalidConnection, "-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials.");
+        }
+        if (network.HasProxyCredential && network.ProxyUseDefaultCredentials)
+        {
+            throw new SynapseClientException(SynapseErrorKind.InvalidConnection, "-ProxyCredential and -ProxyUseDefaultCredentials exclude each other.");
+        }
+        if (network.RevealClientCertificate() is { } certificate && !certificate.HasPrivateKey)
+        {
+            throw new SynapseClientException(SynapseErrorKind.InvalidConnection,
+                $"The client certificate {certificate.Thumbprint} has no private key, so it cannot prove anything; load it from a .pfx or the certificate store with its key.");
+        }
     }
 }

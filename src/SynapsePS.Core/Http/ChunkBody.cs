@@ -29,9 +29,14 @@ internal sealed class ChunkBody : HttpContent
     private readonly byte[] _epilogue;
     private readonly Action<int> _onBlockSent;
     private readonly CancellationToken _token;
+    private readonly BandwidthLimiter? _limiter;
+    private readonly Action? _waiting;
     private Task _serializing = Task.CompletedTask;
 
-    public ChunkBody(LocalFile file, FileDigest digest, long start, int length, Action<int> onBlockSent, CancellationToken token)
+    /// <param name="limiter">The bandwidth cap to write under, or null; blocks are then written in the limiter's slices.</param>
+    /// <param name="waiting">Called while the body waits for its bandwidth budget (the request is alive, not stalled).</param>
+    public ChunkBody(LocalFile file, FileDigest digest, long start, int length, Action<int> onBlockSent, CancellationToken token,
+        BandwidthLimiter? limiter = null, Action? waiting = null)
     {
         _file = file;
         _digest = digest;
@@ -39,6 +44,8 @@ internal sealed class ChunkBody : HttpContent
         _length = length;
         _onBlockSent = onBlockSent;
         _token = token;
+        _limiter = limiter;
+        _waiting = waiting;
 
         // requests/urllib3 use 32 lowercase hex characters as the boundary, the text field first, then the file
         // part; for files={'file': ('chunk', bytes)} (no type given) requests writes no Content-Type line.
@@ -96,10 +103,9 @@ internal sealed class ChunkBody : HttpContent
                 var nextCount = Math.Min(blockSize, _length - nextPosition);
                 if (nextCount > 0) reading = _file.ReadExactlyAsync(_start + nextPosition, next, nextCount, ct);
 
-                var writing = stream.WriteAsync(current, 0, count, ct);
+                var writing = WriteBlockAsync(stream, current, count, ct);
                 _digest.Append(_start + position, current, count);
                 await writing.ConfigureAwait(false);
-                _onBlockSent(count);
 
                 position = nextPosition;
                 count = nextCount;
@@ -118,5 +124,23 @@ internal sealed class ChunkBody : HttpContent
         }
 
         await stream.WriteAsync(_epilogue, 0, _epilogue.Length, ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteBlockAsync(Stream stream, byte[] block, int count, CancellationToken ct)
+    {
+        if (_limiter is null)
+        {
+            await stream.WriteAsync(block, 0, count, ct).ConfigureAwait(false);
+            _onBlockSent(count);
+            return;
+        }
+        for (var offset = 0; offset < count;)
+        {
+            var slice = Math.Min(_limiter.SliceSize, count - offset);
+            await _limiter.WaitAsync(slice, _waiting, ct).ConfigureAwait(false);
+            await stream.WriteAsync(block, offset, slice, ct).ConfigureAwait(false);
+            _onBlockSent(slice);
+            offset += slice;
+        }
     }
 }

@@ -28,13 +28,19 @@ internal sealed class ChunkedUploadProtocol
     private readonly SynapseConnection _connection;
     private readonly UploadOptions _options;
     private readonly ResiliencePipeline _pipeline;
-    private readonly HttpClient _http = SharedHttpClient.Instance;
+    private readonly PooledHttpClient _client;
+    private readonly HttpClient _http;
+    private readonly BandwidthLimiter? _limiter;
 
-    public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline)
+    /// <param name="limiter">The bandwidth cap every chunk body of this protocol writes under, or null.</param>
+    public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline, BandwidthLimiter? limiter = null)
     {
         _connection = connection;
         _options = options;
         _pipeline = pipeline;
+        _client = HttpClientPool.For(connection.Network);
+        _http = _client.Http;
+        _limiter = limiter;
     }
 
     /// <summary>PUT one chunk: to chunked_upload/ for the first, to the upload's url after that.</summary>
@@ -45,7 +51,8 @@ internal sealed class ChunkedUploadProtocol
         var range = $"bytes {start.ToString(CultureInfo.InvariantCulture)}-{(start + length - 1).ToString(CultureInfo.InvariantCulture)}/{file.Length.ToString(CultureInfo.InvariantCulture)}";
         return SendAsync($"PUT {url.AbsolutePath} ({range})", url, stats, ct, watchdog =>
         {
-            var body = new ChunkBody(file, digest, start, length, n => { stats.AddBytesSent(n); watchdog.Kick(); onBlockSent(n); }, watchdog.Token);
+            var body = new ChunkBody(file, digest, start, length, n => { stats.AddBytesSent(n); watchdog.Kick(); onBlockSent(n); }, watchdog.Token,
+                _limiter, watchdog.Kick);
             // .NET files Content-Range under content headers; on the wire it is the same header Python sends.
             body.Headers.TryAddWithoutValidation("Content-Range", range);
             var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = body };
@@ -137,6 +144,7 @@ internal sealed class ChunkedUploadProtocol
                     if (cut) throw TooLarge(url, maxBodyBytes);
                     return parse(text, url);
                 }
+                if (status == 407) throw _client.ProxyRefusal(url, null);
                 throw ErrorFor(response, status, text);
             }
         }
@@ -215,6 +223,7 @@ internal sealed class ChunkedUploadProtocol
 
     private SynapseClientException TransportError(Exception ex, bool timedOut, Uri url)
     {
+        if (_client.RefusalFor(ex, url) is { } refusal) return refusal;
         if (timedOut)
         {
             return new SynapseClientException(SynapseErrorKind.RequestTimedOut,

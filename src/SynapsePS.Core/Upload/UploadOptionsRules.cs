@@ -13,6 +13,9 @@ internal static class UploadOptionsRules
         if (options.MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(options.MaxRetries));
         if (options.RetryDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options.RetryDelay));
         if (options.Timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options.Timeout));
+        if (options.MaxBytesPerSecond is { } cap && cap < UploadOptions.MinBytesPerSecond)
+            throw new ArgumentOutOfRangeException(nameof(options.MaxBytesPerSecond), cap,
+                $"MaxBytesPerSecond must be at least {UploadOptions.MinBytesPerSecond}.");
         return options;
     }
 }

@@ -1,12 +1,16 @@
 using System;
 using System.Management.Automation;
 using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using SynapsePS.Connections;
 using SynapsePS.Hosting;
 
 namespace SynapsePS.Commands;
 
-/// <summary>Sets this session's default Synapse connection for the upload cmdlets.</summary>
+/// <summary>
+/// Sets this session's default Synapse connection for the upload cmdlets: where, with which tokens, and through
+/// which network (proxy, certificate trust, client certificate; named as Invoke-RestMethod names them).
+/// </summary>
 [Cmdlet(VerbsCommunications.Connect, "Synapse")]
 [OutputType(typeof(SynapseConnection))]
 public sealed class ConnectSynapseCommand : PSCmdlet
@@ -39,6 +43,31 @@ public sealed class ConnectSynapseCommand : PSCmdlet
     [Parameter]
     public SwitchParameter AllowUnencryptedAuthentication { get; set; }
 
+    /// <summary>The proxy every request goes through; without it the platform's proxy settings apply.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Proxy { get; set; }
+
+    [Parameter]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? ProxyCredential { get; set; }
+
+    [Parameter]
+    public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoProxy { get; set; }
+
+    /// <summary>Accept any server certificate: for test servers only; the first upload warns.</summary>
+    [Parameter]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>The client certificate (with its private key) for mutual TLS.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public X509Certificate2? Certificate { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -47,9 +76,11 @@ public sealed class ConnectSynapseCommand : PSCmdlet
         SynapseConnection connection;
         try
         {
+            var network = new SynapseNetworkSettings(Proxy, ProxyCredential?.GetNetworkCredential(), ProxyUseDefaultCredentials,
+                NoProxy, SkipCertificateCheck, Certificate);
             connection = ConnectionRules.Validate(new SynapseConnection(BaseUrl, SecureStringTransformationAttribute.Reveal(AccessToken) ?? "",
                 Tenant, SecureStringTransformationAttribute.Reveal(Token), SecureStringTransformationAttribute.Reveal(AgentToken),
-                AllowUnencryptedAuthentication.IsPresent));
+                AllowUnencryptedAuthentication.IsPresent, network));
         }
         catch (SynapseClientException ex)
         {

@@ -36,6 +36,11 @@ public abstract class UploadCommandBase : FileCommandBase
     [Parameter]
     public SwitchParameter SkipUploaded { get; set; }
 
+    /// <summary>The most bytes per second this command sends, over all its uploads together; unset for no cap.</summary>
+    [Parameter]
+    [ValidateRange(UploadOptions.MinBytesPerSecond, long.MaxValue)]
+    public long MaxBytesPerSecond { get; set; }
+
     /// <summary>Whether progress is drawn at all; with SilentlyContinue no progress is even collected.</summary>
     protected bool ShowProgress =>
         !(GetVariableValue("ProgressPreference") is ActionPreference pref && pref == ActionPreference.SilentlyContinue);
@@ -51,5 +56,6 @@ public abstract class UploadCommandBase : FileCommandBase
         Timeout = TimeSpan.FromSeconds(TimeoutSec),
         Resume = !NoResume,
         SkipUploaded = SkipUploaded,
+        MaxBytesPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : null,
     });
 }

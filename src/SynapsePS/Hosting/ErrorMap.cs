@@ -37,6 +37,8 @@ internal static class ErrorMap
         [SynapseErrorKind.RequestTimedOut] = ErrorCategory.OperationTimeout,
         [SynapseErrorKind.UnexpectedError] = ErrorCategory.NotSpecified,
         [SynapseErrorKind.UrlNotUnderBaseUrl] = ErrorCategory.InvalidArgument,
+        [SynapseErrorKind.CertificateRejected] = ErrorCategory.SecurityError,
+        [SynapseErrorKind.ProxyAuthenticationRequired] = ErrorCategory.PermissionDenied,
     };
 
     public static ErrorCategory CategoryOf(SynapseErrorKind kind) =>
@@ -48,8 +50,12 @@ internal static class ErrorMap
     public static ErrorRecord ToRecord(SynapseErrorKind kind, string message, object? target) =>
         ToRecord(new SynapseClientException(kind, message, filePath: target as string), target);
 
-    /// <summary>A failure that dooms every file of the call (no file can succeed), so the call ends.</summary>
+    /// <summary>
+    /// A failure that dooms every file of the call (no file can succeed), so the call ends: every file goes to the
+    /// same server, through the same proxy, with the same certificates.
+    /// </summary>
     public static bool DoomsTheCall(SynapseClientException ex) =>
         ex.Kind is SynapseErrorKind.AuthenticationFailed or SynapseErrorKind.InvalidConnection
-            or SynapseErrorKind.ConnectionNotConfigured or SynapseErrorKind.HashAlgorithmUnavailable;
+            or SynapseErrorKind.ConnectionNotConfigured or SynapseErrorKind.HashAlgorithmUnavailable
+            or SynapseErrorKind.CertificateRejected or SynapseErrorKind.ProxyAuthenticationRequired;
 }
