@@ -103,6 +103,7 @@ Describe 'Mutual TLS' {
 Describe 'Behind a proxy' {
     BeforeAll {
         $script:Proxy = Start-SynapseTestProxy -Map @{ 'synapse.test' = $Server.Url; '127.0.0.1' = $Server.Url } -Credential $ProxyCredential
+        # synapse.test is only a name the test proxy maps to loopback: plain http to it stays on this machine.
         $script:ProxiedUrl = "http://synapse.test:$Port/"
         $script:File = New-TestFile -Path (Join-Path $TestDrive 'proxied.bin') -Length (3 * 64KB + 9) -Seed 34
     }
@@ -110,7 +111,7 @@ Describe 'Behind a proxy' {
     BeforeEach { $null = Get-SynapseProxyLog $Proxy -Reset }
 
     It 'uploads through the proxy with -ProxyCredential, and the proxy forwarded the requests' {
-        $c = Connect-Synapse -BaseUrl $ProxiedUrl -AccessToken $Token -Proxy $Proxy.Url -ProxyCredential $ProxyCredential -PassThru
+        $c = Connect-Synapse -BaseUrl $ProxiedUrl -AllowUnencryptedAuthentication -AccessToken $Token -Proxy $Proxy.Url -ProxyCredential $ProxyCredential -PassThru
         $result = Send-SynapseChunkedUpload -LiteralPath $File.FullName -Connection $c -ChunkSize 64KB
         Get-Stored $result.Id | Should -Be (Get-Md5 $File.FullName)
         $log = @(Get-SynapseProxyLog $Proxy)
@@ -132,7 +133,7 @@ Describe 'Behind a proxy' {
     }
 
     It 'reports a wrong proxy password as ProxyAuthenticationRequired, once, and ends the command' {
-        $c = Connect-Synapse -BaseUrl $ProxiedUrl -AccessToken $Token -Proxy $Proxy.Url -ProxyCredential $WrongCredential -PassThru
+        $c = Connect-Synapse -BaseUrl $ProxiedUrl -AllowUnencryptedAuthentication -AccessToken $Token -Proxy $Proxy.Url -ProxyCredential $WrongCredential -PassThru
         $err = $null
         try { $null = Send-SynapseChunkedUpload -LiteralPath $File.FullName, $File.FullName -Connection $c -ChunkSize 64KB -RetryDelaySec 0 }
         catch { $err = $_ }
@@ -186,7 +187,7 @@ Describe 'Secrets' {
             $ps = New-ModuleRunspace -ShowProgress {
                 param($url, $proxyUrl, $token, $credential, $wrong, $file, $password)
                 $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'
-                $c = Connect-Synapse -BaseUrl $url -AccessToken $token -Proxy $proxyUrl -ProxyCredential $credential -Token $token -PassThru
+                $c = Connect-Synapse -BaseUrl $url -AllowUnencryptedAuthentication -AccessToken $token -Proxy $proxyUrl -ProxyCredential $credential -Token $token -PassThru
                 $c | Format-Table | Out-String -Width 300
                 $c | Format-List * | Out-String -Width 300
                 $c.Network | Format-List * | Out-String -Width 300
@@ -195,10 +196,10 @@ Describe 'Secrets' {
                 Send-SynapseChunkedUpload -LiteralPath $file -Connection $c -ChunkSize 64KB | Format-List * | Out-String -Width 300
                 Invoke-SynapseBatchUpload -LiteralPath $file -Connection $c -ChunkSize 64KB | Format-List * | Out-String -Width 300
                 # The password written into the proxy URL, and a wrong one: both fail or succeed without showing it.
-                $inUrl = Connect-Synapse -BaseUrl $url -AccessToken $token -Proxy ($proxyUrl -replace '^http://', "http://runbook:$password@") -PassThru
+                $inUrl = Connect-Synapse -BaseUrl $url -AllowUnencryptedAuthentication -AccessToken $token -Proxy ($proxyUrl -replace '^http://', "http://runbook:$password@") -PassThru
                 $inUrl | Format-List * | Out-String -Width 300
                 $inUrl.Network | ConvertTo-Json
-                $bad = Connect-Synapse -BaseUrl $url -AccessToken $token -Proxy $proxyUrl -ProxyCredential $wrong -PassThru
+                $bad = Connect-Synapse -BaseUrl $url -AllowUnencryptedAuthentication -AccessToken $token -Proxy $proxyUrl -ProxyCredential $wrong -PassThru
                 Send-SynapseChunkedUpload -LiteralPath $file -Connection $bad -ChunkSize 64KB -ErrorAction Continue
                 Invoke-SynapseBatchUpload -LiteralPath $file -Connection $bad -ChunkSize 64KB -ErrorAction Continue | Format-List * | Out-String -Width 300
             } -ArgumentList "http://synapse.test:$Port/", $proxy.Url, $Token, $ProxyCredential, $WrongCredential, $file.FullName, $ProxyPassword

@@ -124,16 +124,7 @@ internal sealed class FileUploadRun
         var md5 = digest.Finish();
         Report(UploadPhase.Finishing, _file.Length);
         var final = await FinishAsync(md5, ct).ConfigureAwait(false);
-        NoteReplacedUrl(final);
-        CheckServerCopy(final, md5);
-        // The ledger first, the journal after: a stop between the two leaves the journal, which the rerun recovers.
-        RecordCompleted(final.Id, final.Url, md5);
-        _journal.Delete(_baseUrl, _file.FullName);
-        Report(UploadPhase.Completed, _file.Length);
-
-        return new UploadResult(final.Id, _file.FullName, _file.Length, md5, final.Url, final.StatusName ?? UploadRecord.CompleteName,
-            chunks, _clock.Elapsed, _stats.BytesSent, _stats.Retries, resumed, resumedFrom, final.Fields,
-            serverChecksum: final.Checksum, serverSize: final.Size);
+        return Settle(final, md5, chunks, _stats.BytesSent, resumed, resumedFrom);
     }
 
     /// <summary>
@@ -181,14 +172,23 @@ internal sealed class FileUploadRun
         await HashUpToAsync(digest, _file.Length, ct).ConfigureAwait(false);
         _file.EnsureUnchanged();
         var md5 = digest.Finish();
-        NoteReplacedUrl(record);
-        CheckServerCopy(record, md5);
-        RecordCompleted(record.Id, record.Url, md5);
+        return Settle(record, md5, chunks: 0, bytesSent: 0, resumed: true, resumedFrom: _file.Length);
+    }
+
+    /// <summary>
+    /// The end of every upload the server holds complete: check what it holds, record it in the ledger, then drop
+    /// the journal (a stop between the two leaves the journal, which the rerun recovers), and make the result.
+    /// </summary>
+    private UploadResult Settle(UploadRecord final, string md5, int chunks, long bytesSent, bool resumed, long resumedFrom)
+    {
+        NoteReplacedUrl(final);
+        CheckServerCopy(final, md5);
+        RecordCompleted(final.Id, final.Url, md5);
         _journal.Delete(_baseUrl, _file.FullName);
         Report(UploadPhase.Completed, _file.Length);
-        return new UploadResult(record.Id, _file.FullName, _file.Length, md5, record.Url, record.StatusName ?? UploadRecord.CompleteName,
-            chunkCount: 0, _clock.Elapsed, bytesSent: 0, _stats.Retries, resumed: true, resumedFromOffset: _file.Length, record.Fields,
-            serverChecksum: record.Checksum, serverSize: record.Size);
+        return new UploadResult(final.Id, _file.FullName, _file.Length, md5, final.Url, final.StatusName ?? UploadRecord.CompleteName,
+            chunks, _clock.Elapsed, bytesSent, _stats.Retries, resumed, resumedFrom, final.Fields,
+            serverChecksum: final.Checksum, serverSize: final.Size);
     }
 
     private void RecordCompleted(string id, Uri url, string md5) => _ledger.Record(new LedgerEntry

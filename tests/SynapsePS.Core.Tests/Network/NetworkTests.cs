@@ -15,8 +15,9 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
 
     public void Dispose() => _scratch.Dispose();
 
+    // synapse.test is only a name the test proxy maps to loopback, so plain http to it stays on this machine.
     private SynapseConnection Connection(Uri baseUrl, SynapseNetworkSettings network) =>
-        new(baseUrl, ServerFixture.Token, network: network);
+        new(baseUrl, ServerFixture.Token, allowUnencryptedAuthentication: true, network: network);
 
     private async Task<UploadResult> UploadAsync(SynapseConnection connection, string name, int length = 100_000, RecordingLog? log = null)
     {
@@ -34,7 +35,7 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
     private async Task<SynapseClientException> ProbeAsync(Uri baseUrl, SynapseNetworkSettings network, RecordingLog? log = null)
     {
         var path = _scratch.File("probe-" + Guid.NewGuid().ToString("N") + ".bin", 10);
-        var client = new SynapseUploadClient(new SynapseConnection(baseUrl, "not-a-token", network: network), _scratch.Options());
+        var client = new SynapseUploadClient(new SynapseConnection(baseUrl, "not-a-token", allowUnencryptedAuthentication: true, network: network), _scratch.Options());
         return await Assert.ThrowsAsync<SynapseClientException>(() => client.UploadFileAsync(path, null, log));
     }
 
