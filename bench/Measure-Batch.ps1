@@ -6,7 +6,8 @@ param(
     [Parameter(Mandatory)] [string] $Token,
     [Parameter(Mandatory)] [string] $Directory,
     [int] $ThrottleLimit = 4,
-    [switch] $SkipUploaded
+    [switch] $SkipUploaded,
+    [switch] $EnumerateOnly               # only Get-ChildItem, for PowerShell's own share of the time and memory
 )
 $ErrorActionPreference = 'Stop'
 function Get-PeakRss { [long](@((Get-Content /proc/self/status) -match '^VmHWM:')[0] -replace '\D', '') * 1KB }
@@ -18,9 +19,14 @@ $me = [Diagnostics.Process]::GetCurrentProcess()
 $cpu = $me.TotalProcessorTime
 $counts = @{ Succeeded = 0; Skipped = 0; Failed = 0 }
 $clock = [Diagnostics.Stopwatch]::StartNew()
-Get-ChildItem -LiteralPath $Directory -File |
-    Invoke-SynapseBatchUpload -Connection $connection -ThrottleLimit $ThrottleLimit -SkipUploaded:$SkipUploaded -ChunkSize 64KB |
-    ForEach-Object { $counts[$_.Status]++ }
+if ($EnumerateOnly) {
+    Get-ChildItem -LiteralPath $Directory -Recurse -File | ForEach-Object { $counts.Succeeded++ }
+}
+else {
+    Get-ChildItem -LiteralPath $Directory -Recurse -File |
+        Invoke-SynapseBatchUpload -Connection $connection -ThrottleLimit $ThrottleLimit -SkipUploaded:$SkipUploaded -ChunkSize 64KB |
+        ForEach-Object { $counts[$_.Status]++ }
+}
 $clock.Stop()
 $me.Refresh()
 [pscustomobject]@{

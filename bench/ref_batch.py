@@ -49,7 +49,7 @@ def upload(path):
     return r.json()["id"]
 
 
-paths = [os.path.join(a.directory, n) for n in os.listdir(a.directory)]
+paths = [os.path.join(root, n) for root, _, names in os.walk(a.directory) for n in names]
 t0 = time.time()
 ok = failed = 0
 with ThreadPoolExecutor(max_workers=a.workers) as pool:

@@ -46,8 +46,9 @@ public sealed class BandwidthTests(ServerFixture fixture) : IClassFixture<Server
         var batch = new UploadBatch(client, 3, null, null, r => { lock (results) results.Add(r); }, CancellationToken.None);
         foreach (var file in files)
         {
+            var admitted = batch.Admit(file)!;
             await batch.WaitForFreeLaneAsync();
-            batch.Submit(file);
+            batch.Start(admitted);
         }
         await batch.WhenIdleAsync();
         clock.Stop();

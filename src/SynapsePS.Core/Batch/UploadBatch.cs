@@ -45,15 +45,12 @@ public sealed class UploadBatch
     /// <summary>The concurrent upload lanes, for progress: what each is uploading and how far it is.</summary>
     public IReadOnlyList<BatchLane> Lanes => _lanes;
 
-    /// <summary>Completes when a lane is free for <see cref="Submit"/>.</summary>
-    public Task WaitForFreeLaneAsync() => _free.WaitAsync(_cancellation);
-
     /// <summary>
-    /// Settles a file at once when it needs no upload (skipped or invalid) and returns null; otherwise starts it on
-    /// the lane that <see cref="WaitForFreeLaneAsync"/> freed and returns that lane.
-    /// Call <see cref="WaitForFreeLaneAsync"/> first; a file settled at once gives its lane back.
+    /// Settles a file at once when it needs no upload (skipped as already uploaded, or invalid) and returns null;
+    /// otherwise returns the admitted file, to <see cref="Start"/> once <see cref="WaitForFreeLaneAsync"/> has
+    /// freed a lane. A skipped or invalid file never waits for a lane.
     /// </summary>
-    public BatchLane? Submit(string fullName)
+    public AdmittedFile? Admit(string fullName)
     {
         UploadResult? skipped;
         try
@@ -67,7 +64,6 @@ public sealed class UploadBatch
         }
         if (skipped is not null)
         {
-            _free.Release();
             _settled(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return null;
         }
@@ -75,19 +71,26 @@ public sealed class UploadBatch
         var check = FileRules.Check(fullName, _maxBytes);
         if (!check.Valid)
         {
-            _free.Release();
             _settled(new BatchUploadResult(fullName, check.Length, null, new SynapseClientException(
                 check.Problem ?? SynapseErrorKind.FileUnreadable, $"'{fullName}' cannot be uploaded: {string.Join(" ", check.Reasons)}", filePath: fullName)));
             return null;
         }
+        return new AdmittedFile(fullName, check.Length ?? 0);
+    }
 
+    /// <summary>Completes when a lane is free for <see cref="Start"/>.</summary>
+    public Task WaitForFreeLaneAsync() => _free.WaitAsync(_cancellation);
+
+    /// <summary>Starts an admitted file on the lane that <see cref="WaitForFreeLaneAsync"/> freed.</summary>
+    public BatchLane Start(AdmittedFile file)
+    {
         var lane = TakeIdleLane();
         lock (_gate)
         {
             if (_running++ == 0) _idle = NewIdle(completed: false);
         }
-        lane.Begin(fullName, check.Length ?? 0);
-        _ = Task.Run(() => RunAsync(lane, fullName, check.Length ?? 0));
+        lane.Begin(file.FullName, file.Length);
+        _ = Task.Run(() => RunAsync(lane, file.FullName, file.Length));
         return lane;
     }
 
@@ -140,7 +143,7 @@ public sealed class UploadBatch
     {
         foreach (var lane in _lanes)
             if (lane.TryClaim()) return lane;
-        throw new InvalidOperationException("Submit was called without a free lane; await WaitForFreeLaneAsync first.");
+        throw new InvalidOperationException("Start was called without a free lane; await WaitForFreeLaneAsync before Start.");
     }
 
     private static TaskCompletionSource<bool> NewIdle(bool completed)

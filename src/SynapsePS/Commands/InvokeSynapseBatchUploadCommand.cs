@@ -63,8 +63,14 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
             if (!ShouldProcess(path!, $"Upload to {TargetDescription}")) continue;
 
             var batch = _batch ??= StartBatch();
-            Await(batch.WaitForFreeLaneAsync().ContinueWith(static t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), _pump, Render);
-            if (batch.Submit(path!) is { } lane) _progress?.Queued(lane.Length);
+            if (batch.Admit(path!) is { } file)
+            {
+                var free = batch.WaitForFreeLaneAsync();
+                // A lane is free most of the time; only a full batch needs the pump while it waits.
+                if (!free.IsCompleted) Await(free.ContinueWith(static t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), _pump, Render);
+                else free.GetAwaiter().GetResult();
+                _progress?.Queued(batch.Start(file).Length);
+            }
             _pump.Drain();
             _progress?.RenderIfDue(Settled);
         }
