@@ -100,6 +100,20 @@ Describe 'Invoke-SynapseBatchUpload' {
         finally { Set-ServerFaults $Server @{} }
     }
 
+    It 'uploads every file with progress turned off (nothing drawn, nothing lost)' {
+        $dir = Join-Path $TestDrive 'silent'
+        $files = 1..9 | ForEach-Object { New-TestFile -Path (Join-Path $dir "s$_.bin") -Length (1000 + $_) -Seed $_ }
+        $out = @(& {
+            $ProgressPreference = 'SilentlyContinue'
+            Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $Conn -ThrottleLimit 2
+        })
+        $out | Should -HaveCount 9
+        foreach ($r in $out) {
+            $r.Status | Should -Be 'Succeeded'
+            $r.Md5 | Should -Be (Get-Md5 $r.FullName)
+        }
+    }
+
     It 'draws a parent bar, one child bar per slot, monotonic per file, all closed' {
         $dir = Join-Path $TestDrive 'progress'
         1..8 | ForEach-Object { $null = New-TestFile -Path (Join-Path $dir "p$_.bin") -Length (8 * 64KB) -Seed $_ }

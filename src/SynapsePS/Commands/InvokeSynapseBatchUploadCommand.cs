@@ -69,7 +69,8 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
                 // A lane is free most of the time; only a full batch needs the pump while it waits.
                 if (!free.IsCompleted) Await(free.ContinueWith(static t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), _pump, Render);
                 else free.GetAwaiter().GetResult();
-                _progress?.Queued(batch.Start(file).Length);
+                var lane = batch.Start(file);
+                _progress?.Queued(lane.Length);
             }
             _pump.Drain();
             _progress?.RenderIfDue(Settled);
