@@ -105,7 +105,6 @@ public sealed class OriginTests : IDisposable
             FullName = info.FullName,
             Length = info.Length,
             LastWriteTimeUtc = info.LastWriteTimeUtc,
-            ChunkSize = Chunk,
         });
         var client = new SynapseUploadClient(new SynapseConnection(server.BaseUrl, "secret"), _scratch.Options(Chunk));
 

@@ -17,7 +17,6 @@ internal sealed class JournalEntry : IKeyedRecord
     public string FullName { get; set; } = "";
     public long Length { get; set; }
     public DateTime LastWriteTimeUtc { get; set; }
-    public int ChunkSize { get; set; }
     public long Offset { get; set; }
     public DateTime UpdatedUtc { get; set; }
 }

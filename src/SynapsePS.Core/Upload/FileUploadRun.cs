@@ -308,7 +308,6 @@ internal sealed class FileUploadRun
                 FullName = _file.FullName,
                 Length = _file.Length,
                 LastWriteTimeUtc = _file.LastWriteTimeUtc,
-                ChunkSize = _options.ChunkSize,
                 Offset = _offset,
             });
         }
