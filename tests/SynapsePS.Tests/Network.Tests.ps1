@@ -241,13 +241,14 @@ Describe 'Bandwidth cap' {
     It 'keeps one file under -MaxBytesPerSecond, and the result shows the capped rate' {
         $file = New-TestFile -Path (Join-Path $TestDrive 'capped.bin') -Length 3MB -Seed 36
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $result = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $Conn -ChunkSize 1MB -MaxBytesPerSecond 1MB -TimeoutSec 1
+        # Each 3 MiB chunk takes 3 s at the cap, beyond -TimeoutSec 2: waiting for budget must count as progress.
+        $result = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $Conn -ChunkSize 3MB -MaxBytesPerSecond 1MB -TimeoutSec 2
         $watch.Stop()
         Get-Stored $result.Id | Should -Be (Get-Md5 $file.FullName)
         # 3 s at the cap; loose bounds, the precise figures are the benchmark's.
         $watch.Elapsed.TotalSeconds | Should -BeGreaterThan 2.2
         $result.BytesPerSecond | Should -BeLessThan 1.3MB
-        $result.Retries | Should -Be 0 -Because 'waiting for budget is not inactivity (-TimeoutSec 1 with 1 s chunks)'
+        $result.Retries | Should -Be 0 -Because 'waiting for budget is not inactivity (-TimeoutSec 2 with a 3 s chunk)'
     }
 
     It 'shares the cap among the uploads of a batch' {
