@@ -8,6 +8,19 @@ BeforeAll {
     function Get-RequestsFor($Server, [string[]] $Ids) { @(Get-ServerRequests $Server | Where-Object { $_.uploadId -in $Ids }) }
 
     function Get-CompletedOn($Server, [string] $Name) { @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $Name -and $_.status -eq 'complete' }) }
+
+    # Starts an upload of -Path in its own runspace and stops it once its journal is surely written: the server
+    # holding the second chunk means the client had the first chunk's answer. Returns whether it got that far.
+    function Stop-UploadAfterJournal($Server, [string] $Path, $Connection) {
+        $ps = New-ModuleRunspace { param($p, $c) Send-SynapseChunkedUpload -LiteralPath $p -Connection $c -ChunkSize 64KB } -ArgumentList $Path, $Connection
+        try {
+            $null = $ps.BeginInvoke()
+            $started = Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Server | Where-Object { $_.offset -ge 128KB }).Count -gt 0 }
+            $ps.Stop()
+            $started
+        }
+        finally { Remove-ModuleRunspace $ps }
+    }
 }
 AfterAll { Complete-TestSession $Server }
 
@@ -174,17 +187,12 @@ Get-Content -LiteralPath '$list' | Invoke-SynapseBatchUpload -ThrottleLimit 4 | 
 Describe 'An upload the server finished but this machine never recorded' {
     It 'is recognised from its journal on the rerun, recorded, and returned without a request that changes anything' {
         $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '300'
-        $ps = $null
         try {
             $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'recover-state'
             $file = New-TestFile -Path (Join-Path $TestDrive 'recover.bin') -Length (6 * 64KB) -Seed 9
             $c = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
             # An interrupted upload leaves its journal: keep a copy of it.
-            $ps = New-ModuleRunspace { param($p, $c) Send-SynapseChunkedUpload -LiteralPath $p -Connection $c -ChunkSize 64KB } -ArgumentList $file.FullName, $c
-            $null = $ps.BeginInvoke()
-            # The server holding the second chunk means the client had the first chunk's answer and wrote its journal.
-            (Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 128KB }).Count -gt 0 }) | Should -BeTrue
-            $ps.Stop()
+            Stop-UploadAfterJournal $slow $file.FullName $c | Should -BeTrue
             $journal = @(Get-ChildItem -LiteralPath $env:SYNAPSEPS_STATE_DIR -Filter *.json -File)
             $journal | Should -HaveCount 1
             $saved = Get-Content -LiteralPath $journal[0].FullName -Raw
@@ -208,26 +216,18 @@ Describe 'An upload the server finished but this machine never recorded' {
             (Get-SynapseUploadJournal -Completed).Id | Should -Be $finished.Id
             @(Get-SynapseUploadJournal) | Should -HaveCount 0 -Because 'the journal goes once the upload is recorded'
         }
-        finally {
-            Remove-ModuleRunspace $ps
-            $slow | Stop-SynapseDevServer
-        }
+        finally { $slow | Stop-SynapseDevServer }
     }
 }
 
 Describe 'Get-SynapseUploadJournal and Remove-SynapseUploadJournal' {
     It 'shows an interrupted upload, and removing it makes the rerun start anew' {
         $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '300'
-        $ps = $null
         try {
             $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'journal-state'
             $file = New-TestFile -Path (Join-Path $TestDrive 'pending [1].bin') -Length (8 * 64KB) -Seed 5
             $c = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
-            $ps = New-ModuleRunspace { param($p, $c) Send-SynapseChunkedUpload -LiteralPath $p -Connection $c -ChunkSize 64KB } -ArgumentList $file.FullName, $c
-            $null = $ps.BeginInvoke()
-            # The server holding the second chunk means the client had the first chunk's answer and wrote its journal.
-            (Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 128KB }).Count -gt 0 }) | Should -BeTrue
-            $ps.Stop()
+            Stop-UploadAfterJournal $slow $file.FullName $c | Should -BeTrue
             $upload = @(Get-ServerUpload -Server $slow)[0]
 
             $pending = @(Get-SynapseUploadJournal)
@@ -254,9 +254,6 @@ Describe 'Get-SynapseUploadJournal and Remove-SynapseUploadJournal' {
             $r.Id | Should -Not -Be $upload.id
             $r.BytesSent | Should -Be $file.Length
         }
-        finally {
-            Remove-ModuleRunspace $ps
-            $slow | Stop-SynapseDevServer
-        }
+        finally { $slow | Stop-SynapseDevServer }
     }
 }
