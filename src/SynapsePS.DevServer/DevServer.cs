@@ -4,6 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using SynapsePS.DevServer.Endpoints;
+using SynapsePS.DevServer.Storage;
 using SynapsePS.DevServer.Tls;
 
 namespace SynapsePS.DevServer;
@@ -127,7 +129,7 @@ public sealed class DevServer : IAsyncDisposable
                 var given = await JsonSerializer.DeserializeAsync<FaultOptions>(ctx.Request.Body, s_web) ?? new FaultOptions();
                 if (given.Problem(Options.RecordShape) is { } problem)
                 {
-                    await ChunkedUploadEndpoints.ReplyAsync(ctx, 400, new { detail = problem });
+                    await Replies.ReplyAsync(ctx, 400, new { detail = problem });
                     break;
                 }
                 Options.Faults.CopyFrom(given);
