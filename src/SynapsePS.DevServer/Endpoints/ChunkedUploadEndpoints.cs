@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using SynapsePS.DevServer.Storage;
 using static SynapsePS.DevServer.Endpoints.Replies;
@@ -40,6 +41,11 @@ internal sealed partial class ChunkedUploadEndpoints
     {
         var path = ctx.Request.Path.Value ?? "";
         var method = ctx.Request.Method;
+        if (method is "PUT" or "POST" && _options.Faults.RefusalAt(DateTimeOffset.UtcNow) is { } refused)
+        {
+            await RefuseAsync(ctx, note, refused);
+            return;
+        }
         string? id = null;
         if (path != "/chunked_upload/")
         {
@@ -71,6 +77,22 @@ internal sealed partial class ChunkedUploadEndpoints
                 await DiscardAndReplyAsync(ctx, 405, new { detail = $"Method \"{method}\" not allowed." });
                 break;
         }
+    }
+
+    /// <summary>A refusal window's answer, given before routing or auth, as the front of a real server gives it.</summary>
+    private async Task RefuseAsync(HttpContext ctx, RequestNote note, int status)
+    {
+        note.Fault = "refuse-" + status.ToString(CultureInfo.InvariantCulture);
+        if (_options.Faults.RefuseRetryAfterSeconds is { } after) ctx.Response.Headers.RetryAfter = after.ToString(CultureInfo.InvariantCulture);
+        var detail = status switch
+        {
+            403 => "You do not have permission to perform this action.",       // DRF's PermissionDenied
+            429 => "Request was throttled.",
+            503 => "Service temporarily unavailable, try again later.",         // DRF's ServiceUnavailable
+            507 => "Insufficient storage",
+            _ => "Refused by the server's refusal window.",
+        };
+        await DiscardAndReplyAsync(ctx, status, new { detail });
     }
 
     /// <summary>The caller's token, or null when it is refused. A server without tokens takes anyone.</summary>
