@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>tools/DevServer.psm1 in a real pwsh: the server and proxy helpers the Pester tests and the benchmark use.</summary>
 public sealed class ToolsModuleTests : IDisposable

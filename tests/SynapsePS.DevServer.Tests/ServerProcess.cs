@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>The dev server executable run as a process, as the demo, Pester and the benchmarks run it.</summary>
 internal sealed class ServerProcess : IDisposable
