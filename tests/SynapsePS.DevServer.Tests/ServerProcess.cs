@@ -41,6 +41,13 @@ internal sealed class ServerProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Ends the process as a crash would: no orderly shutdown.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
