@@ -91,7 +91,8 @@ function Start-SynapseTestProxy {
 function Restart-SynapseDevServer {
     # Stops the dev server as a crash would (the process killed, its connections cut) unless it has stopped
     # already, waits -DownSec, and starts it again on the same port with the same storage and arguments; started
-    # with -Persist it serves the same uploads (ids, urls, offsets). The handle is updated in place.
+    # with -Persist it serves the same uploads (ids, urls, offsets) and goes on with the request log of the one
+    # before it, numbers included. The handle is updated in place.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory, ValueFromPipeline)] $Server,

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -21,16 +20,16 @@ public sealed class DevServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly UploadStore _store;
-    private readonly ConcurrentQueue<RequestLogEntry> _log = new();
+    private readonly RequestLog _log;
     private readonly ConnectionCounter _connections;
-    private long _requestNumber;
     private int _stopped;
 
-    private DevServer(WebApplication app, DevServerOptions options, UploadStore store, TlsSetup? tls, ConnectionCounter connections)
+    private DevServer(WebApplication app, DevServerOptions options, UploadStore store, RequestLog log, TlsSetup? tls, ConnectionCounter connections)
     {
         _app = app;
         Options = options;
         _store = store;
+        _log = log;
         Certificate = tls?.PublicCertificate;
         ClientCertificate = tls?.ClientCertificate;
         _connections = connections;
@@ -44,7 +43,8 @@ public sealed class DevServer : IAsyncDisposable
     public X509Certificate2? ClientCertificate { get; }
     /// <summary>Connections accepted so far (counted before any TLS handshake, so refused handshakes count too).</summary>
     public int Connections => Volatile.Read(ref _connections.Count);
-    public IReadOnlyList<RequestLogEntry> Requests => _log.ToArray();
+    /// <summary>The request log, in the order the requests were answered (with --persist, those of earlier servers on the same storage first).</summary>
+    public IReadOnlyList<RequestLogEntry> Requests => _log.Entries;
     public IReadOnlyList<UploadInfo> Uploads => _store.All.OrderBy(u => u.CreatedAt).Select(Info).ToArray();
 
     public void ResetLog() => _log.Clear();
@@ -90,7 +90,7 @@ public sealed class DevServer : IAsyncDisposable
         });
         var app = builder.Build();
         var store = new UploadStore(options.StorageDirectory, options.RecordShape, options.Tokens, options.PersistUploads);
-        var server = new DevServer(app, options, store, tls, connections);
+        var server = new DevServer(app, options, store, new RequestLog(options.StorageDirectory, options.PersistUploads), tls, connections);
         var records = new UploadRecords(options, () => server.BaseUrl);
         var endpoints = new ChunkedUploadEndpoints(options, store, new FaultInjector(options.Faults), records);
         app.Run(ctx => server.HandleAsync(ctx, endpoints));
@@ -113,7 +113,7 @@ public sealed class DevServer : IAsyncDisposable
         }
 
         var received = DateTimeOffset.UtcNow;
-        var number = Interlocked.Increment(ref _requestNumber);
+        var number = _log.NextNumber();
         var note = new RequestNote();
         try
         {
@@ -128,7 +128,7 @@ public sealed class DevServer : IAsyncDisposable
         finally
         {
             var h = ctx.Request.Headers;
-            _log.Enqueue(new RequestLogEntry(number, received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
+            _log.Add(new RequestLogEntry(number, received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
                 h.ContainsKey("Content-Range") ? h["Content-Range"].ToString() : null, ctx.Request.ContentType, ctx.Request.ContentLength,
                 note.Aborted ? 0 : ctx.Response.StatusCode, note.Fault, note.UploadId, ctx.Connection.Id,
                 h.Host.Count > 0 ? h.Host.ToString() : null, ctx.Connection.ClientCertificate?.Subject));

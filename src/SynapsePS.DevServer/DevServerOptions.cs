@@ -14,7 +14,8 @@ public sealed class DevServerOptions
     public string StorageDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "synapse-dev-" + Guid.NewGuid().ToString("N"));
     /// <summary>
     /// Keeps each upload's record on disk beside its bytes, so a server started again on the same storage folder
-    /// (and port) serves the same uploads with the same ids, urls and offsets, as a real server's database does.
+    /// (and port) serves the same uploads with the same ids, urls and offsets, as a real server's database does,
+    /// and goes on with the request log of the one before it.
     /// </summary>
     public bool PersistUploads { get; set; }
     public List<string> Tokens { get; } = new();
@@ -47,8 +48,9 @@ public sealed class DevServerOptions
           --bind ADDRESS           loopback address to listen on, e.g. 127.0.0.2 (default 127.0.0.1; others are refused)
           --port N                 port (0 = a free one; default 0)
           --storage DIR            where uploads are stored (default: a new temp folder)
-          --persist                keep the upload records in the storage folder too: a server started again
-                                   with the same --storage and --port serves the same uploads (ids, urls, offsets)
+          --persist                keep the upload records and the request log in the storage folder too: a server
+                                   started again with the same --storage and --port serves the same uploads (ids,
+                                   urls, offsets) and goes on with the log
           --token T                an accepted access token (repeatable; none = no auth)
           --max-size BYTES         uploads larger than this are refused with 413
           --quota BYTES            total stored bytes above this are refused with 507

@@ -61,6 +61,10 @@ public sealed class OutageModeTests : IDisposable
             Assert.Equal(3, third.GetProperty("id").GetInt64());   // numbering goes on
             Assert.Equal(new[] { "complete", "complete", "uploading" }, fixture.Server.Uploads.Select(u => u.Status));
             Assert.Equal(Md5(data), fixture.Server.Uploads.First().Md5OfStoredBytes);
+            // The log goes on across the restart: the upload's requests before and after it, numbered in one series.
+            var log = fixture.Server.Requests;
+            Assert.Equal(Enumerable.Range(1, 7).Select(n => (long)n), log.Select(r => r.Number));
+            Assert.Equal(new[] { "PUT", "GET", "PUT", "POST" }, log.Where(r => r.UploadId == before.GetProperty("id").GetRawText()).Select(r => r.Method));
         }
         finally
         {
@@ -99,8 +103,11 @@ public sealed class OutageModeTests : IDisposable
 
         var (status, after) = await SendAsync(_http, Get(UrlOf(record)));
 
+        var log = await _http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(url), "_dev/requests"));
+
         Assert.Equal(url, again.FirstLine);
         Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(new[] { "PUT 1", "GET 2" }, log.EnumerateArray().Select(r => $"{r.GetProperty("method").GetString()} {r.GetProperty("number").GetInt64()}"));
         Assert.Equal(record.GetProperty("id").GetString(), after.GetProperty("id").GetString());
         Assert.Equal(300, after.GetProperty("offset").GetInt64());
     }
