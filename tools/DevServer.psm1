@@ -40,10 +40,14 @@ function Start-SynapseDevServer {
         # '--record-shape', 'synapse', '--https', '--certificate-out', $pem.
         [string[]] $ArgumentList = @(),
         [string] $StorageDirectory = (Join-Path ([IO.Path]::GetTempPath()) ("synapse-dev-" + [guid]::NewGuid().ToString('N'))),
+        # Keep the upload records in the storage folder (--persist), so that Restart-SynapseDevServer brings back
+        # a server holding the same uploads, as a real server's database would.
+        [switch] $Persist,
         [string] $Configuration = 'Release',
         [int] $StartTimeoutSec = 30
     )
     $null = New-Item -ItemType Directory -Force -Path $StorageDirectory
+    if ($Persist) { $ArgumentList = @('--persist') + $ArgumentList }
     $started = Start-DevServerProcess -Arguments (@('--port', '0', '--storage', $StorageDirectory) + $ArgumentList) `
         -Configuration $Configuration -StartTimeoutSec $StartTimeoutSec
     [pscustomobject]@{
@@ -51,6 +55,9 @@ function Start-SynapseDevServer {
         Url               = $started.Url
         Process           = $started.Process
         StorageDirectory  = $StorageDirectory
+        # What Restart-SynapseDevServer starts again.
+        ArgumentList      = $ArgumentList
+        Configuration     = $Configuration
         # Where --certificate-out and --client-ca-out wrote (absolute), for tests that trust or present them.
         CertificatePath   = if ($p = Get-OptionValue $ArgumentList '--certificate-out') { [IO.Path]::GetFullPath($p) }
         ClientPfxPath     = if ($p = Get-OptionValue $ArgumentList '--client-ca-out') { [IO.Path]::GetFullPath($p) }
@@ -81,11 +88,38 @@ function Start-SynapseTestProxy {
     }
 }
 
-function Stop-SynapseDevServer {
-    # Stops a dev server or a test proxy (and removes the server's storage unless -KeepStorage).
+function Restart-SynapseDevServer {
+    # Stops the dev server as a crash would (the process killed, its connections cut) unless it has stopped
+    # already, waits -DownSec, and starts it again on the same port with the same storage and arguments; started
+    # with -Persist it serves the same uploads (ids, urls, offsets) and goes on with the request log of the one
+    # before it, numbers included. The handle is updated in place.
     [CmdletBinding()]
-    param([Parameter(Mandatory, ValueFromPipeline)] $Server, [switch] $KeepStorage)
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)] $Server,
+        [double] $DownSec = 0,
+        [int] $StartTimeoutSec = 30
+    )
     process {
+        Stop-SynapseDevServer $Server -Kill -KeepStorage
+        if ($DownSec -gt 0) { Start-Sleep -Milliseconds ([int]($DownSec * 1000)) }
+        $port = ([uri]$Server.Url).Port
+        $started = Start-DevServerProcess -Arguments (@('--port', $port, '--storage', $Server.StorageDirectory) + $Server.ArgumentList) `
+            -Configuration $Server.Configuration -StartTimeoutSec $StartTimeoutSec
+        if ($started.Url -ne $Server.Url) { throw "The dev server came back at $($started.Url), not $($Server.Url)." }
+        $Server.Process = $started.Process
+    }
+}
+
+function Stop-SynapseDevServer {
+    # Stops a dev server or a test proxy (and removes the server's storage unless -KeepStorage). -Kill stops it
+    # as a crash would: no orderly shutdown, connections cut mid-request.
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline, Position = 0)] $Server, [switch] $KeepStorage, [switch] $Kill)
+    process {
+        if ($Kill -and -not $Server.Process.HasExited) {
+            $Server.Process.Kill($true)
+            $null = $Server.Process.WaitForExit(10000)
+        }
         if (-not $Server.Process.HasExited) {
             try { $Server.Process.StandardInput.Close() } catch { }
             if (-not $Server.Process.WaitForExit(5000)) { try { $Server.Process.Kill($true) } catch { } }
@@ -96,6 +130,9 @@ function Stop-SynapseDevServer {
 
 function Invoke-SynapseDevApi {
     # The dev server's inspection endpoints (/_dev/uploads, /_dev/requests, /_dev/faults, /_dev/reset-log).
+    # /_dev/requests is the request log: number (arrival order), receivedAt, completedAt, method, path, status,
+    # fault ('refuse-503' for a refusal window). POST /_dev/faults replaces the faults, e.g. a refusal window:
+    # -Body @{ refuseStatus = 503; refuseSeconds = 20; refuseRetryAfterSeconds = 2 } (@{} turns it off).
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Path, [string] $Method = 'GET', $Body)
     $uri = $Server.Url.TrimEnd('/') + '/_dev/' + $Path.TrimStart('/')
@@ -120,4 +157,4 @@ function Get-SynapseProxyLog {
     if ($Reset) { $null = Invoke-RestMethod -Uri "$base/_proxy/reset-log" -Method POST -NoProxy }
 }
 
-Export-ModuleMember -Function Start-SynapseDevServer, Stop-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog
+Export-ModuleMember -Function Start-SynapseDevServer, Stop-SynapseDevServer, Restart-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog

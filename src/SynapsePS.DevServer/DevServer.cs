@@ -1,9 +1,10 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using SynapsePS.DevServer.Endpoints;
+using SynapsePS.DevServer.Storage;
 using SynapsePS.DevServer.Tls;
 
 namespace SynapsePS.DevServer;
@@ -19,21 +20,31 @@ public sealed class DevServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly UploadStore _store;
-    private readonly ConcurrentQueue<RequestLogEntry> _log = new();
+    private readonly RequestLog _log;
+    private readonly ConnectionCounter _connections;
+    private int _stopped;
 
-    private DevServer(WebApplication app, DevServerOptions options, UploadStore store, X509Certificate2? certificate)
+    private DevServer(WebApplication app, DevServerOptions options, UploadStore store, RequestLog log, TlsSetup? tls, ConnectionCounter connections)
     {
         _app = app;
         Options = options;
         _store = store;
-        Certificate = certificate;
+        _log = log;
+        Certificate = tls?.PublicCertificate;
+        ClientCertificate = tls?.ClientCertificate;
+        _connections = connections;
     }
 
     public Uri BaseUrl { get; private set; } = null!;
     public DevServerOptions Options { get; }
     /// <summary>The certificate served with --https (public part), else null.</summary>
     public X509Certificate2? Certificate { get; }
-    public IReadOnlyList<RequestLogEntry> Requests => _log.ToArray();
+    /// <summary>With --client-certificate required: a client certificate (and key) the server accepts, else null.</summary>
+    public X509Certificate2? ClientCertificate { get; }
+    /// <summary>Connections accepted so far (counted before any TLS handshake, so refused handshakes count too).</summary>
+    public int Connections => Volatile.Read(ref _connections.Count);
+    /// <summary>The request log, in the order the requests were answered (with --persist, those of earlier servers on the same storage first).</summary>
+    public IReadOnlyList<RequestLogEntry> Requests => _log.Entries;
     public IReadOnlyList<UploadInfo> Uploads => _store.All.OrderBy(u => u.CreatedAt).Select(Info).ToArray();
 
     public void ResetLog() => _log.Clear();
@@ -43,6 +54,9 @@ public sealed class DevServer : IAsyncDisposable
         options.Validate();
         Directory.CreateDirectory(options.StorageDirectory);
         var tls = options.Https ? TlsSetup.Create(options) : null;
+        var connections = new ConnectionCounter();
+        // A window given at start runs from now; a server started again on the same options keeps its end.
+        if (options.Faults.RefuseSeconds is not null && options.Faults.RefuseUntil is null) options.Faults.OpenRefusalWindow(DateTimeOffset.UtcNow);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -62,6 +76,11 @@ public sealed class DevServer : IAsyncDisposable
         {
             k.Listen(options.BindAddress, options.Port, listen =>
             {
+                listen.Use(next => connection =>
+                {
+                    Interlocked.Increment(ref connections.Count);
+                    return next(connection);
+                });
                 if (tls is not null) listen.UseHttps(tls.Https);
             });
             k.AddServerHeader = false;
@@ -70,8 +89,8 @@ public sealed class DevServer : IAsyncDisposable
             k.Limits.MinResponseDataRate = null;
         });
         var app = builder.Build();
-        var store = new UploadStore(options.StorageDirectory, options.RecordShape, options.Tokens);
-        var server = new DevServer(app, options, store, tls?.PublicCertificate);
+        var store = new UploadStore(options.StorageDirectory, options.RecordShape, options.Tokens, options.PersistUploads);
+        var server = new DevServer(app, options, store, new RequestLog(options.StorageDirectory, options.PersistUploads), tls, connections);
         var records = new UploadRecords(options, () => server.BaseUrl);
         var endpoints = new ChunkedUploadEndpoints(options, store, new FaultInjector(options.Faults), records);
         app.Run(ctx => server.HandleAsync(ctx, endpoints));
@@ -94,6 +113,7 @@ public sealed class DevServer : IAsyncDisposable
         }
 
         var received = DateTimeOffset.UtcNow;
+        var number = _log.NextNumber();
         var note = new RequestNote();
         try
         {
@@ -108,7 +128,7 @@ public sealed class DevServer : IAsyncDisposable
         finally
         {
             var h = ctx.Request.Headers;
-            _log.Enqueue(new RequestLogEntry(received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
+            _log.Add(new RequestLogEntry(number, received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
                 h.ContainsKey("Content-Range") ? h["Content-Range"].ToString() : null, ctx.Request.ContentType, ctx.Request.ContentLength,
                 note.Aborted ? 0 : ctx.Response.StatusCode, note.Fault, note.UploadId, ctx.Connection.Id,
                 h.Host.Count > 0 ? h.Host.ToString() : null, ctx.Connection.ClientCertificate?.Subject));
@@ -127,7 +147,7 @@ public sealed class DevServer : IAsyncDisposable
                 var given = await JsonSerializer.DeserializeAsync<FaultOptions>(ctx.Request.Body, s_web) ?? new FaultOptions();
                 if (given.Problem(Options.RecordShape) is { } problem)
                 {
-                    await ChunkedUploadEndpoints.ReplyAsync(ctx, 400, new { detail = problem });
+                    await Replies.ReplyAsync(ctx, 400, new { detail = problem });
                     break;
                 }
                 Options.Faults.CopyFrom(given);
@@ -140,10 +160,24 @@ public sealed class DevServer : IAsyncDisposable
     private static UploadInfo Info(StoredUpload u) =>
         new(u.Id, u.Filename, u.Owner, u.Offset, u.IsComplete ? "complete" : "uploading", u.Md5Hex(), u.StoredPath, u.CreatedAt, u.CompletedAt, u.User);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops as a crashed or killed server does: open connections are cut at once, requests in flight get no
+    /// answer. With --persist, a server started again on the same options serves the same uploads.
+    /// </summary>
+    public Task StopAbruptlyAsync() => StopAsync(new CancellationToken(canceled: true));
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    private async Task StopAsync(CancellationToken graceOver)
     {
-        await _app.StopAsync();
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await _app.StopAsync(graceOver);
         await _app.DisposeAsync();
+    }
+
+    private sealed class ConnectionCounter
+    {
+        public int Count;
     }
 }
 

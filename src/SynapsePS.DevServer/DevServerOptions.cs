@@ -12,6 +12,12 @@ public sealed class DevServerOptions
     public IPAddress BindAddress { get; set; } = IPAddress.Loopback;
     public int Port { get; set; }
     public string StorageDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "synapse-dev-" + Guid.NewGuid().ToString("N"));
+    /// <summary>
+    /// Keeps each upload's record on disk beside its bytes, so a server started again on the same storage folder
+    /// (and port) serves the same uploads with the same ids, urls and offsets, as a real server's database does,
+    /// and goes on with the request log of the one before it.
+    /// </summary>
+    public bool PersistUploads { get; set; }
     public List<string> Tokens { get; } = new();
     public long? MaxUploadBytes { get; set; }
     public long? QuotaBytes { get; set; }
@@ -26,6 +32,8 @@ public sealed class DevServerOptions
     public bool LargeBufferTransport { get; set; }
     public bool Https { get; set; }
     public string? CertificateOut { get; set; }
+    /// <summary>The server's certificate expired two days ago (for tests of how a client reports it).</summary>
+    public bool ExpiredCertificate { get; set; }
     public bool RequireClientCertificate { get; set; }
     public string? ClientPfxOut { get; set; }
     public string? ClientPfxPassword { get; set; }
@@ -40,6 +48,9 @@ public sealed class DevServerOptions
           --bind ADDRESS           loopback address to listen on, e.g. 127.0.0.2 (default 127.0.0.1; others are refused)
           --port N                 port (0 = a free one; default 0)
           --storage DIR            where uploads are stored (default: a new temp folder)
+          --persist                keep the upload records and the request log in the storage folder too: a server
+                                   started again with the same --storage and --port serves the same uploads (ids,
+                                   urls, offsets) and goes on with the log
           --token T                an accepted access token (repeatable; none = no auth)
           --max-size BYTES         uploads larger than this are refused with 413
           --quota BYTES            total stored bytes above this are refused with 507
@@ -56,11 +67,14 @@ public sealed class DevServerOptions
           --https                  serve HTTPS with a self-signed certificate made at start (SANs localhost,
                                    synapse.test, 127.0.0.1, 127.0.0.2)
           --certificate-out PATH   write that certificate (PEM, public part)
+          --expired-certificate    serve a certificate that expired two days ago
           --client-certificate required   demand a client certificate issued by the server's own test CA
           --client-ca-out PATH     write a client certificate + key issued by that CA, as PFX (with the CA's
                                    certificate)
           --client-pfx-password P  the PFX's password (default: none)
-        Faults (for chunk requests unless said otherwise; also settable through POST /_dev/faults):
+        Faults (for chunk requests unless said otherwise; also settable through POST /_dev/faults, whose JSON
+        names them in camelCase, e.g. {"refuseStatus": 503, "refuseSeconds": 20, "refuseRetryAfterSeconds": 2};
+        a window set that way opens when it is posted):
           --fail-rate R            share of chunk requests failed with 5xx (0..1)
           --fail-status 503,500    the 5xx statuses used
           --retry-after S          Retry-After sent with 5xx
@@ -74,6 +88,10 @@ public sealed class DevServerOptions
           --max-consecutive-faults N  at most N faults in a row for the same chunk (default 2)
           --seed N                 seed of the fault dice
           --fault-methods PUT,...  methods faults apply to (default PUT)
+          --refuse STATUS          a refusal window: answer every PUT and POST with STATUS (e.g. 503, 507, 403)
+                                   before routing or auth; GETs are answered as usual
+          --refuse-seconds S       the window closes S seconds after it opens (default: stays open)
+          --refuse-retry-after S   Retry-After sent with each refusal (default: none)
           --finish-lie checksum|size   the finish reply (synapse shape) reports a wrong checksum or size while the
                                    upload is stored and marked complete all the same
         Process:
@@ -104,6 +122,7 @@ public sealed class DevServerOptions
                 case "--bind": o.BindAddress = IPAddress.TryParse(Value(), out var a) ? a : throw new ArgumentException($"--bind takes an IP address, not '{args[i]}'."); break;
                 case "--port": o.Port = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--storage": o.StorageDirectory = Path.GetFullPath(Value()); break;
+                case "--persist": o.PersistUploads = true; break;
                 case "--token": o.Tokens.Add(Value()); break;
                 case "--max-size": o.MaxUploadBytes = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--quota": o.QuotaBytes = long.Parse(Value(), CultureInfo.InvariantCulture); break;
@@ -124,6 +143,7 @@ public sealed class DevServerOptions
                     break;
                 case "--https": o.Https = true; break;
                 case "--certificate-out": o.CertificateOut = Path.GetFullPath(Value()); break;
+                case "--expired-certificate": o.ExpiredCertificate = true; break;
                 case "--client-certificate":
                     o.RequireClientCertificate = Value() switch
                     {
@@ -148,6 +168,9 @@ public sealed class DevServerOptions
                 case "--seed": o.Faults.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--fault-methods": o.Faults.Methods = Value().Split(',').Select(m => m.Trim().ToUpperInvariant()).ToArray(); break;
                 case "--finish-lie": o.Faults.FinishLie = Value(); break;
+                case "--refuse": o.Faults.RefuseStatus = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--refuse-seconds": o.Faults.RefuseSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--refuse-retry-after": o.Faults.RefuseRetryAfterSeconds = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
                 default: throw new ArgumentException($"Unknown option '{name}'. Use --help for the list.");
             }
@@ -165,8 +188,8 @@ public sealed class DevServerOptions
             throw new ArgumentException($"--offset-key takes {ExpectedOffsetKey} or {LegacyOffsetKey}, not '{OffsetKey}'.");
         if (AdvertiseUrl is { } url && url.Scheme is not ("http" or "https"))
             throw new ArgumentException($"--advertise-url takes an http or https URL, not '{url}'.");
-        if (!Https && (CertificateOut is not null || RequireClientCertificate || ClientPfxOut is not null))
-            throw new ArgumentException("--certificate-out, --client-certificate and --client-ca-out need --https.");
+        if (!Https && (CertificateOut is not null || ExpiredCertificate || RequireClientCertificate || ClientPfxOut is not null))
+            throw new ArgumentException("--certificate-out, --expired-certificate, --client-certificate and --client-ca-out need --https.");
         if (!RequireClientCertificate && (ClientPfxOut is not null || ClientPfxPassword is not null))
             throw new ArgumentException("--client-ca-out and --client-pfx-password need --client-certificate required.");
         if (Faults.Problem(RecordShape) is { } problem) throw new ArgumentException(problem);

@@ -29,6 +29,26 @@ public sealed class FaultOptions
     /// </summary>
     public string? FinishLie { get; set; }
 
+    /// <summary>
+    /// A refusal window: every PUT and POST of the upload API is answered with this status (503, 507, 403, ...)
+    /// before anything else is looked at, as a maintenance page, a full volume or a withdrawn permission would.
+    /// GETs are answered as usual. Null: no window.
+    /// </summary>
+    public int? RefuseStatus { get; set; }
+    /// <summary>How long the window lasts from when it is set (server start, or POST /_dev/faults); null: until turned off.</summary>
+    public double? RefuseSeconds { get; set; }
+    /// <summary>The Retry-After header sent with each refusal; null sends none.</summary>
+    public int? RefuseRetryAfterSeconds { get; set; }
+    /// <summary>When the window closes; set from <see cref="RefuseSeconds"/> when the window opens (what a client sends is ignored).</summary>
+    public DateTimeOffset? RefuseUntil { get; set; }
+
+    /// <summary>Starts the window's clock: it closes <see cref="RefuseSeconds"/> after <paramref name="now"/>.</summary>
+    public void OpenRefusalWindow(DateTimeOffset now) => RefuseUntil = RefuseSeconds is { } s ? now.AddSeconds(s) : null;
+
+    /// <summary>The status a PUT or POST arriving at <paramref name="now"/> is refused with, or null.</summary>
+    public int? RefusalAt(DateTimeOffset now) =>
+        RefuseStatus is { } status && (RefuseUntil is not { } until || now < until) ? status : null;
+
     public void CopyFrom(FaultOptions other)
     {
         FailRate = other.FailRate; FailStatuses = other.FailStatuses; RetryAfterSeconds = other.RetryAfterSeconds;
@@ -36,14 +56,23 @@ public sealed class FaultOptions
         DropRate = other.DropRate; LoseAckRate = other.LoseAckRate; StallRate = other.StallRate; StallSeconds = other.StallSeconds;
         LatencyMs = other.LatencyMs; MaxConsecutiveFaults = other.MaxConsecutiveFaults; Seed = other.Seed; Methods = other.Methods;
         FinishLie = other.FinishLie;
+        RefuseStatus = other.RefuseStatus; RefuseSeconds = other.RefuseSeconds; RefuseRetryAfterSeconds = other.RefuseRetryAfterSeconds;
+        OpenRefusalWindow(DateTimeOffset.UtcNow);
     }
 
     /// <summary>Why these settings cannot apply to a server answering in <paramref name="shape"/>, or null.</summary>
-    public string? Problem(RecordShape shape) => FinishLie switch
+    public string? Problem(RecordShape shape) => RefusalProblem() ?? FinishLie switch
     {
         null => null,
         LieAboutChecksum or LieAboutSize when shape == RecordShape.Synapse => null,
         LieAboutChecksum or LieAboutSize => "A finish lie needs --record-shape synapse: the drf record has no checksum or size to falsify.",
         _ => $"finishLie takes '{LieAboutChecksum}' or '{LieAboutSize}', not '{FinishLie}'.",
     };
+
+    private string? RefusalProblem() =>
+        RefuseStatus is { } status && status is < 400 or > 599 ? $"refuseStatus takes an HTTP error status (400-599), not {status}."
+        : RefuseSeconds is <= 0 ? "refuseSeconds takes a positive number of seconds."
+        : RefuseRetryAfterSeconds is < 0 ? "refuseRetryAfterSeconds takes zero or more seconds."
+        : RefuseStatus is null && (RefuseSeconds is not null || RefuseRetryAfterSeconds is not null) ? "refuseSeconds and refuseRetryAfterSeconds need refuseStatus."
+        : null;
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SynapsePS.DevServer.Storage;
 
 namespace SynapsePS.DevServer;
 

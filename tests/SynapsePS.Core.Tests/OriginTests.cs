@@ -8,13 +8,13 @@ namespace SynapsePS.Core.Tests;
 
 /// <summary>
 /// The credentials go to the base URL's origin and nowhere else. A server behind a proxy may name its uploads
-/// at an internal address (drf builds 'url' from the request it received); a second real listener stands there
+/// at an internal address (drf builds 'url' from the request it received); a second real server stands there
 /// and must see no connection at all.
 /// </summary>
 public sealed class OriginTests : IDisposable
 {
     private const int Chunk = UploadOptions.MinChunkSize;
-    private static readonly IPAddress SecondLoopback = IPAddress.Parse("127.0.0.2");
+    private static readonly IPAddress SecondLoopback = ServerFixture.SecondLoopback;
     private readonly Scratch _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
@@ -25,10 +25,10 @@ public sealed class OriginTests : IDisposable
     [MemberData(nameof(ForeignPlaces))]
     public async Task A_url_on_another_origin_is_never_contacted_and_the_upload_completes_on_the_base(string place)
     {
-        using var foreign = new FixedAnswerServer(200, "{}", place == "another loopback address" ? SecondLoopback : IPAddress.Loopback);
+        await using var foreign = await ServerFixture.StartAsync(o => o.BindAddress = place == "another loopback address" ? SecondLoopback : IPAddress.Loopback);
         var advertised = place switch
         {
-            "https where the client used http" => new Uri($"https://127.0.0.1:{foreign.Port}/"),
+            "https where the client used http" => new Uri($"https://127.0.0.1:{foreign.BaseUrl.Port}/"),
             _ => foreign.BaseUrl,
         };
         using var server = new CaptureServer { AdvertisedBase = advertised };
@@ -38,7 +38,7 @@ public sealed class OriginTests : IDisposable
 
         var result = await client.UploadFileAsync(path, log: log);
 
-        Assert.Equal(0, foreign.RequestCount);
+        Assert.Equal(0, foreign.Connections);
         Assert.Equal(Scratch.Md5(path), result.Md5);
         Assert.Equal("Complete", result.Status);
         Assert.Equal(new Uri(server.BaseUrl, "chunked_upload/cap1/"), result.Url);
@@ -68,7 +68,7 @@ public sealed class OriginTests : IDisposable
     [Fact]
     public async Task The_journal_stores_the_url_used_and_the_resume_stays_on_the_base()
     {
-        using var foreign = new FixedAnswerServer(200, "{}", SecondLoopback);
+        await using var foreign = await ServerFixture.StartAsync(o => o.BindAddress = SecondLoopback);
         using var server = new CaptureServer { AdvertisedBase = foreign.BaseUrl };
         var path = _scratch.File("journal.bin", Chunk * 3);
         var client = new SynapseUploadClient(new SynapseConnection(server.BaseUrl, "secret"), _scratch.Options(Chunk));
@@ -85,7 +85,7 @@ public sealed class OriginTests : IDisposable
 
         Assert.True(result.Resumed);
         Assert.Equal(Scratch.Md5(path), result.Md5);
-        Assert.Equal(0, foreign.RequestCount);
+        Assert.Equal(0, foreign.Connections);
         Assert.Contains(server.Requests, r => r.Method == "GET" && r.Path == "/chunked_upload/cap1/");
     }
 
@@ -93,7 +93,7 @@ public sealed class OriginTests : IDisposable
     public async Task A_journal_naming_another_origin_resumes_on_the_base()
     {
         // A journal written before the origin rule existed may hold the server's internal url.
-        using var foreign = new FixedAnswerServer(200, "{}", SecondLoopback);
+        await using var foreign = await ServerFixture.StartAsync(o => o.BindAddress = SecondLoopback);
         using var server = new CaptureServer();
         var path = _scratch.File("old-journal.bin", Chunk + 5);
         var info = new FileInfo(path);
@@ -112,14 +112,14 @@ public sealed class OriginTests : IDisposable
 
         Assert.True(result.Resumed);
         Assert.Equal("GET /chunked_upload/cap1/", $"{server.Requests[0].Method} {server.Requests[0].Path}");
-        Assert.Equal(0, foreign.RequestCount);
+        Assert.Equal(0, foreign.Connections);
     }
 
     [Fact]
     public async Task The_protocol_itself_refuses_to_send_a_request_to_another_origin()
     {
         // Defence in depth: even a url that slipped past the records' check never leaves with the credentials.
-        using var foreign = new FixedAnswerServer(200, "{\"id\": \"x\", \"offset\": 0}", SecondLoopback);
+        await using var foreign = await ServerFixture.StartAsync(o => o.BindAddress = SecondLoopback);
         var options = _scratch.Options();
         var protocol = new ChunkedUploadProtocol(new SynapseConnection(new Uri("http://127.0.0.1:9/"), "secret"), options, RetryPolicy.Build(options));
 
@@ -129,14 +129,15 @@ public sealed class OriginTests : IDisposable
         Assert.Equal(SynapseErrorKind.UnexpectedError, ex.Kind);
         Assert.False(ex.IsTransient);
         Assert.DoesNotContain("secret", ex.Message);
-        Assert.Equal(0, foreign.RequestCount);
+        Assert.Equal(0, foreign.Connections);
     }
 
     [Fact]
     public async Task A_redirect_is_reported_not_followed()
     {
-        using var target = new FixedAnswerServer(200, "{}", SecondLoopback);
-        using var redirecting = new FixedAnswerServer(302, "{}", null, $"Location: {target.BaseUrl}chunked_upload/");
+        await using var target = await ServerFixture.StartAsync(o => o.BindAddress = SecondLoopback);
+        using var redirecting = new CaptureServer();
+        redirecting.Answer("/chunked_upload/", "{}", 302, $"Location: {target.BaseUrl}chunked_upload/");
         var path = _scratch.File("redirect.bin", 100);
         var client = new SynapseUploadClient(new SynapseConnection(redirecting.BaseUrl, "secret"), _scratch.Options());
 
@@ -145,7 +146,7 @@ public sealed class OriginTests : IDisposable
         Assert.Equal(SynapseErrorKind.UnexpectedResponse, ex.Kind);
         Assert.Equal(302, ex.StatusCode);
         Assert.Contains(target.BaseUrl.Authority, ex.Message);
-        Assert.Equal(1, redirecting.RequestCount);
-        Assert.Equal(0, target.RequestCount);
+        Assert.Single(redirecting.Requests);
+        Assert.Equal(0, target.Connections);
     }
 }

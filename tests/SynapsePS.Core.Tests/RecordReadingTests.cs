@@ -2,7 +2,7 @@ namespace SynapsePS.Core.Tests;
 
 /// <summary>
 /// Reading the server's records back: by id and url against the real dev server, and the listing's pages, links
-/// and bounds against a server that answers exactly what each test needs.
+/// and bounds against the capture server scripted to answer exactly what each test needs.
 /// </summary>
 public sealed class RecordReadingTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IDisposable
 {
@@ -57,36 +57,36 @@ public sealed class RecordReadingTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task An_id_is_one_path_segment_whatever_it_holds()
     {
-        using var server = new RoutedAnswerServer();
+        using var server = new CaptureServer();
         server.Answer("/api/chunked_upload/a%2F..%2Fb%3Fc/", Record("a/../b?c"));
 
-        var record = await ClientFor(new Uri(server.Origin, "api/")).GetRecordAsync("a/../b?c");
+        var record = await ClientFor(new Uri(server.BaseUrl, "api/")).GetRecordAsync("a/../b?c");
 
         Assert.Equal("a/../b?c", record.Id);
-        Assert.Equal(new[] { "/api/chunked_upload/a%2F..%2Fb%3Fc/" }, server.Targets);
+        Assert.Equal(new[] { "/api/chunked_upload/a%2F..%2Fb%3Fc/" }, server.Requests.Select(r => r.Path));
     }
 
     [Fact]
     public async Task A_url_outside_the_base_url_is_refused_without_a_request()
     {
-        using var server = new RoutedAnswerServer();
-        var client = ClientFor(new Uri(server.Origin, "api/"));
+        using var server = new CaptureServer();
+        var client = ClientFor(new Uri(server.BaseUrl, "api/"));
 
-        foreach (var url in new[] { new Uri(server.Origin, "other/chunked_upload/1/"), new Uri($"http://localhost:{server.Origin.Port}/api/chunked_upload/1/") })
+        foreach (var url in new[] { new Uri(server.BaseUrl, "other/chunked_upload/1/"), new Uri($"http://localhost:{server.BaseUrl.Port}/api/chunked_upload/1/") })
         {
             var ex = await Assert.ThrowsAsync<SynapseClientException>(() => client.GetRecordAsync(url));
             Assert.Equal(SynapseErrorKind.UrlNotUnderBaseUrl, ex.Kind);
         }
-        Assert.Empty(server.Targets);
+        Assert.Empty(server.Requests.Select(r => r.Path));
     }
 
     [Fact]
     public async Task A_relative_url_is_taken_against_the_base_url()
     {
-        using var server = new RoutedAnswerServer();
+        using var server = new CaptureServer();
         server.Answer("/api/chunked_upload/7/", Record("7"));
 
-        var record = await ClientFor(new Uri(server.Origin, "api/")).GetRecordAsync(new Uri("chunked_upload/7/", UriKind.Relative));
+        var record = await ClientFor(new Uri(server.BaseUrl, "api/")).GetRecordAsync(new Uri("chunked_upload/7/", UriKind.Relative));
 
         Assert.Equal("7", record.Id);
     }
@@ -94,56 +94,56 @@ public sealed class RecordReadingTests(ServerFixture fixture) : IClassFixture<Se
     [Fact]
     public async Task The_listing_follows_next_pages_under_the_base_url()
     {
-        using var server = new RoutedAnswerServer();
-        var list = new Uri(server.Origin, "api/chunked_upload/");
+        using var server = new CaptureServer();
+        var list = new Uri(server.BaseUrl, "api/chunked_upload/");
         server.Answer("/api/chunked_upload/", $$"""{"count": 3, "next": "{{list}}?page=2", "previous": null, "results": [{{Record("a")}}, {{Record("b", 1)}}]}""");
         server.Answer("/api/chunked_upload/?page=2", $$"""{"count": 3, "next": null, "previous": "{{list}}", "results": [{{Record("c")}}]}""");
         var seen = new List<ChunkedUploadRecord>();
 
-        await ClientFor(new Uri(server.Origin, "api/")).ListRecordsAsync(seen.Add);
+        await ClientFor(new Uri(server.BaseUrl, "api/")).ListRecordsAsync(seen.Add);
 
         Assert.Equal(new[] { "a", "b", "c" }, seen.Select(r => r.Id));
         Assert.Equal(new[] { "Complete", "Incomplete", "Complete" }, seen.Select(r => r.Status));
-        Assert.Equal(new[] { "/api/chunked_upload/", "/api/chunked_upload/?page=2" }, server.Targets);
+        Assert.Equal(new[] { "/api/chunked_upload/", "/api/chunked_upload/?page=2" }, server.Requests.Select(r => r.Path));
     }
 
     [Fact]
     public async Task A_next_page_outside_the_base_url_is_not_followed()
     {
-        using var server = new RoutedAnswerServer();
-        server.Answer("/api/chunked_upload/", $$"""{"next": "{{server.Origin}}elsewhere/?page=2", "results": [{{Record("a")}}]}""");
+        using var server = new CaptureServer();
+        server.Answer("/api/chunked_upload/", $$"""{"next": "{{server.BaseUrl}}elsewhere/?page=2", "results": [{{Record("a")}}]}""");
         var seen = new List<ChunkedUploadRecord>();
 
-        var ex = await Assert.ThrowsAsync<SynapseClientException>(() => ClientFor(new Uri(server.Origin, "api/")).ListRecordsAsync(seen.Add));
+        var ex = await Assert.ThrowsAsync<SynapseClientException>(() => ClientFor(new Uri(server.BaseUrl, "api/")).ListRecordsAsync(seen.Add));
 
         Assert.Equal(SynapseErrorKind.UrlNotUnderBaseUrl, ex.Kind);
         Assert.Contains("next page", ex.Message);
         Assert.Equal(new[] { "a" }, seen.Select(r => r.Id));
-        Assert.Equal(new[] { "/api/chunked_upload/" }, server.Targets);
+        Assert.Equal(new[] { "/api/chunked_upload/" }, server.Requests.Select(r => r.Path));
     }
 
     [Fact]
     public async Task A_listing_whose_pages_loop_ends_instead_of_spinning()
     {
-        using var server = new RoutedAnswerServer();
+        using var server = new CaptureServer();
         server.Answer("/api/chunked_upload/", $$"""{"next": "?page=2", "results": [{{Record("a")}}]}""");
-        server.Answer("/api/chunked_upload/?page=2", $$"""{"next": "{{server.Origin}}api/chunked_upload/", "results": []}""");
+        server.Answer("/api/chunked_upload/?page=2", $$"""{"next": "{{server.BaseUrl}}api/chunked_upload/", "results": []}""");
 
-        var ex = await Assert.ThrowsAsync<SynapseClientException>(() => ClientFor(new Uri(server.Origin, "api/")).ListRecordsAsync(_ => { }));
+        var ex = await Assert.ThrowsAsync<SynapseClientException>(() => ClientFor(new Uri(server.BaseUrl, "api/")).ListRecordsAsync(_ => { }));
 
         Assert.Equal(SynapseErrorKind.UnexpectedResponse, ex.Kind);
-        Assert.Equal(2, server.Targets.Count);
+        Assert.Equal(2, server.Requests.Count);
     }
 
     [Fact]
     public async Task A_listing_may_exceed_the_bound_of_one_record_but_a_record_may_not()
     {
-        using var server = new RoutedAnswerServer();
+        using var server = new CaptureServer();
         // About 2 MiB of records: more than one record's 1 MiB bound, well within a listing's.
         var records = Enumerable.Range(0, 8000).Select(i => Record(i.ToString("D6") + new string('x', 200)));
         server.Answer("/api/chunked_upload/", "[" + string.Join(",", records) + "]");
         server.Answer("/api/chunked_upload/big/", $$"""{"id": "big", "offset": 1, "pad": "{{new string('x', 1100 * 1024)}}"}""");
-        var client = ClientFor(new Uri(server.Origin, "api/"));
+        var client = ClientFor(new Uri(server.BaseUrl, "api/"));
         var count = 0;
 
         await client.ListRecordsAsync(_ => count++);

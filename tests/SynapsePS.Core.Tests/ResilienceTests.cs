@@ -108,8 +108,9 @@ public sealed class ResilienceTests(ServerFixture fixture) : IClassFixture<Serve
     [InlineData(507, SynapseErrorKind.InsufficientStorage)]
     public async Task Limits_fail_at_once_without_retry(int status, SynapseErrorKind kind)
     {
-        await using var server = await StartServerAsync(o =>
+        await using var server = await ServerFixture.StartAsync(o =>
         {
+            o.Tokens.Clear();
             if (status == 413) o.MaxUploadBytes = 1000;
             else o.QuotaBytes = 1000;
         });
@@ -127,23 +128,23 @@ public sealed class ResilienceTests(ServerFixture fixture) : IClassFixture<Serve
     [Fact]
     public async Task Forbidden_is_not_retried()
     {
-        // A proxy in front of Synapse answering 403: a real socket that refuses every request.
-        using var proxy = new FixedAnswerServer(403, "{\"detail\": \"You do not have permission to perform this action.\"}");
+        // A server (or the proxy in front of it) that refuses every upload request with 403.
+        await using var server = await ServerFixture.StartAsync(o => o.Faults.RefuseStatus = 403);
         var path = _scratch.File("forbidden.bin", 100);
-        var client = new SynapseUploadClient(new SynapseConnection(proxy.BaseUrl, "t"), _scratch.Options(Chunk));
+        var client = new SynapseUploadClient(new SynapseConnection(server.BaseUrl, ServerFixture.Token), _scratch.Options(Chunk));
 
         var ex = await Assert.ThrowsAsync<SynapseClientException>(() => client.UploadFileAsync(path));
 
         Assert.Equal(SynapseErrorKind.AccessDenied, ex.Kind);
         Assert.Equal(403, ex.StatusCode);
         Assert.Equal("You do not have permission to perform this action.", ex.Detail);
-        Assert.Equal(1, proxy.RequestCount);
+        Assert.Single(server.Requests);
     }
 
     [Fact]
     public async Task Unreachable_server_fails_as_ConnectionFailed_after_the_retries()
     {
-        var port = FixedAnswerServer.FreePort();
+        var port = ServerFixture.FreePort();
         var path = _scratch.File("unreachable.bin", 100);
         var client = new SynapseUploadClient(new SynapseConnection(new Uri($"http://127.0.0.1:{port}/"), "t"), _scratch.Options(Chunk, maxRetries: 2));
 
@@ -191,12 +192,5 @@ public sealed class ResilienceTests(ServerFixture fixture) : IClassFixture<Serve
         var post = log.Single(r => r.Method == "POST");
         var lastPut = log.Where(r => r.Method == "PUT" && r.Status == 200 && r.CompletedAt <= post.ReceivedAt).Last();
         Assert.EndsWith($"-{result.Length - 1}/{result.Length}", lastPut.ContentRange);
-    }
-
-    private static async Task<DevServer.DevServer> StartServerAsync(Action<DevServerOptions> configure)
-    {
-        var options = new DevServerOptions();
-        configure(options);
-        return await DevServer.DevServer.StartAsync(options);
     }
 }

@@ -86,9 +86,7 @@ public sealed class ResumeTests(ServerFixture fixture) : IClassFixture<ServerFix
     [Fact]
     public async Task Expired_upload_starts_anew_with_a_warning()
     {
-        var options = new DevServer.DevServerOptions { Expiry = TimeSpan.FromSeconds(1) };
-        options.Tokens.Add(ServerFixture.Token);
-        await using var server = await DevServer.DevServer.StartAsync(options);
+        await using var server = await ServerFixture.StartAsync(o => o.Expiry = TimeSpan.FromSeconds(1));
         var path = _scratch.File("expiring.bin", Chunk * 4);
         var connection = new SynapseConnection(server.BaseUrl, ServerFixture.Token);
         using (var cts = new CancellationTokenSource())

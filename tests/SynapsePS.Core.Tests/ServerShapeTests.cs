@@ -11,26 +11,18 @@ namespace SynapsePS.Core.Tests;
 /// </summary>
 public sealed class ServerShapeTests : IDisposable
 {
-    private const string Token = "shape-token";
+    private const string Token = ServerFixture.Token;
     private const int Chunk = UploadOptions.MinChunkSize;
     private readonly Scratch _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
-
-    private static Task<DevServer.DevServer> StartAsync(Action<DevServerOptions> configure)
-    {
-        var options = new DevServerOptions();
-        options.Tokens.Add(Token);
-        configure(options);
-        return DevServer.DevServer.StartAsync(options);
-    }
 
     private SynapseUploadClient Client(DevServer.DevServer server) => new(new SynapseConnection(server.BaseUrl, Token), _scratch.Options(Chunk));
 
     [Fact]
     public async Task Default_server_answers_as_drf_and_the_result_says_Complete()
     {
-        await using var server = await StartAsync(_ => { });
+        await using var server = await ServerFixture.StartAsync();
         var path = _scratch.File("drf.bin", Chunk * 3 + 1);
 
         var result = await Client(server).UploadFileAsync(path);
@@ -49,7 +41,7 @@ public sealed class ServerShapeTests : IDisposable
     [Fact]
     public async Task Synapse_shape_gives_an_integer_id_and_the_servers_checksum_and_size()
     {
-        await using var server = await StartAsync(o => o.RecordShape = RecordShape.Synapse);
+        await using var server = await ServerFixture.StartAsync(o => o.RecordShape = RecordShape.Synapse);
         var path = _scratch.File("synapse.bin", Chunk * 2 + 5);
 
         var result = await Client(server).UploadFileAsync(path);
@@ -67,7 +59,7 @@ public sealed class ServerShapeTests : IDisposable
     {
         // Half the chunks are stored but their answer lost: the retry is refused with "Offsets do not match" and
         // {"offset": N}, which must be enough to go on. (A lost first answer starts another upload instead.)
-        await using var server = await StartAsync(o =>
+        await using var server = await ServerFixture.StartAsync(o =>
         {
             o.OffsetKey = DevServerOptions.LegacyOffsetKey;
             o.Faults.LoseAckRate = 0.5;
@@ -88,7 +80,7 @@ public sealed class ServerShapeTests : IDisposable
     [Fact]
     public async Task Json_only_server_completes_the_upload()
     {
-        await using var server = await StartAsync(o => o.JsonOnly = true);
+        await using var server = await ServerFixture.StartAsync(o => o.JsonOnly = true);
         var path = _scratch.File("json-only.bin", Chunk + 9);
 
         var result = await Client(server).UploadFileAsync(path);
@@ -104,7 +96,7 @@ public sealed class ServerShapeTests : IDisposable
     [InlineData(FaultOptions.LieAboutSize)]
     public async Task A_finish_reply_that_lies_is_ChecksumMismatch_with_no_result(string lie)
     {
-        await using var server = await StartAsync(o =>
+        await using var server = await ServerFixture.StartAsync(o =>
         {
             o.RecordShape = RecordShape.Synapse;
             o.Faults.FinishLie = lie;
@@ -127,8 +119,8 @@ public sealed class ServerShapeTests : IDisposable
     [Fact]
     public async Task Records_advertised_on_a_second_server_never_reach_it()
     {
-        await using var second = await StartAsync(o => o.BindAddress = IPAddress.Parse("127.0.0.2"));
-        await using var server = await StartAsync(o => o.AdvertiseUrl = second.BaseUrl);
+        await using var second = await ServerFixture.StartAsync(o => o.BindAddress = IPAddress.Parse("127.0.0.2"));
+        await using var server = await ServerFixture.StartAsync(o => o.AdvertiseUrl = second.BaseUrl);
         var path = _scratch.File("advertised.bin", Chunk * 3 + 2);
         var log = new RecordingLog();
 

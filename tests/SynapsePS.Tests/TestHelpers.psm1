@@ -172,4 +172,4 @@ function Wait-Until {
 Export-ModuleMember -Function Initialize-TestSession, Complete-TestSession, New-ModuleRunspace, Remove-ModuleRunspace, Invoke-InModuleRunspace,
     New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults,
     Get-PwshCommand, Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
-    Start-SynapseDevServer, Stop-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog
+    Start-SynapseDevServer, Stop-SynapseDevServer, Restart-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog

@@ -7,9 +7,10 @@ namespace SynapsePS.DevServer.Tls;
 /// <summary>
 /// The certificates of a TLS test run, made fresh at start and never stored anywhere but where asked: the
 /// server's self-signed certificate, and a CA that issues the client certificate the tests present.
-/// ECDSA P-256 keys: quick to make, and every TLS stack the module runs on accepts them.
+/// ECDSA P-256 keys: quick to make, and every TLS stack the module runs on accepts them. The one certificate
+/// factory of the tests: the engine's network tests get their certificates from a server started with --https.
 /// </summary>
-internal static class TestCertificates
+public static class TestCertificates
 {
     private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
     private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
@@ -21,7 +22,8 @@ internal static class TestCertificates
         return (now.AddDays(-1), now.AddDays(7));
     }
 
-    public static X509Certificate2 CreateServerCertificate()
+    /// <param name="expired">Valid from 30 days ago until 2 days ago instead.</param>
+    public static X509Certificate2 CreateServerCertificate(bool expired = false)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=SynapsePS dev server", key, HashAlgorithmName.SHA256);
@@ -34,7 +36,7 @@ internal static class TestCertificates
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid(ServerAuth) }, false));
-        var (from, to) = Validity();
+        var (from, to) = expired ? (DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(-2)) : Validity();
         using var certificate = request.CreateSelfSigned(from, to);
         return Persisted(certificate);
     }

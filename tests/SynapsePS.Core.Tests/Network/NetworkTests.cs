@@ -1,12 +1,15 @@
 using System.Net;
+using SynapsePS.DevServer;
+using SynapsePS.DevServer.Proxy;
+using SynapsePS.DevServer.Tls;
 using SynapsePS.Http;
 
 namespace SynapsePS.Core.Tests.Network;
 
 /// <summary>
-/// Proxies and TLS against real loopback endpoints: a TLS front (self-signed, optionally demanding a client
-/// certificate) before the dev server, a forwarding proxy with Basic authentication, and a proxy that only says 407.
-/// Proxied requests name synapse.test, which only the test proxy resolves.
+/// Proxies and TLS against the real dev server: its HTTPS (self-signed, expired, or demanding a client
+/// certificate) and its forward proxy with Basic authentication. Proxied requests name synapse.test, which only
+/// the proxy resolves.
 /// </summary>
 public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IDisposable
 {
@@ -14,6 +17,11 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
     private readonly Scratch _scratch = new();
 
     public void Dispose() => _scratch.Dispose();
+
+    private static Task<DevServer.DevServer> HttpsServerAsync(Action<DevServerOptions>? configure = null) =>
+        ServerFixture.StartAsync(o => { o.Https = true; configure?.Invoke(o); });
+
+    private static Task<ForwardProxy> ProxyAsync(DevServer.DevServer server) => ServerFixture.StartProxyAsync(server, "runbook", ProxyPassword);
 
     // synapse.test is only a name the test proxy maps to loopback, so plain http to it stays on this machine.
     private SynapseConnection Connection(Uri baseUrl, SynapseNetworkSettings network) =>
@@ -78,7 +86,7 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
             "noProxy+proxy" => new SynapseNetworkSettings(new Uri("http://proxy.example:3128/"), noProxy: true),
             "credential+defaultCredentials" => new SynapseNetworkSettings(proxyCredential: credential, proxyUseDefaultCredentials: true),
             "socks" => new SynapseNetworkSettings(new Uri("ftp://proxy.example:1080/"), credential),
-            _ => new SynapseNetworkSettings(clientCertificate: System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(TestCertificates.Client().RawData)),
+            _ => new SynapseNetworkSettings(clientCertificate: System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(TestCertificates.CreateServerCertificate().RawData)),
         };
         var ex = Assert.Throws<SynapseClientException>(() => new SynapseUploadClient(Connection(fixture.Server.BaseUrl, settings)));
         Assert.Equal(SynapseErrorKind.InvalidConnection, ex.Kind);
@@ -88,10 +96,9 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
     [Fact]
     public async Task An_untrusted_certificate_is_CertificateRejected_with_its_reason_not_retried_and_nothing_is_sent()
     {
-        using var front = new TlsFront(TestCertificates.Server(), fixture.Server.BaseUrl);
-        fixture.Server.ResetLog();
+        await using var server = await HttpsServerAsync();
         var path = _scratch.File("untrusted.bin", 100_000);
-        var client = new SynapseUploadClient(Connection(front.BaseUrl, SynapseNetworkSettings.Default), _scratch.Options());
+        var client = new SynapseUploadClient(Connection(server.BaseUrl, SynapseNetworkSettings.Default), _scratch.Options());
 
         var ex = await Assert.ThrowsAsync<SynapseClientException>(() => client.UploadFileAsync(path, null, null));
 
@@ -99,17 +106,15 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.False(ex.IsTransient);
         Assert.Contains("UntrustedRoot", ex.Message);
         Assert.Contains("-SkipCertificateCheck", ex.Message);
-        Assert.Equal(1, front.Handshakes);             // MaxRetries is 3: a refused certificate is not retried
-        Assert.Equal(0, front.RelayedBytes);
-        Assert.Empty(fixture.Server.Requests);
+        Assert.Equal(1, server.Connections);           // MaxRetries is 3: a refused certificate is not retried
+        Assert.Empty(server.Requests);
     }
 
     [Fact]
     public async Task An_expired_certificate_names_its_expiry()
     {
-        var expired = TestCertificates.Server(DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(-2));
-        using var front = new TlsFront(expired, fixture.Server.BaseUrl);
-        var ex = await ProbeAsync(front.BaseUrl, SynapseNetworkSettings.Default);
+        await using var server = await HttpsServerAsync(o => o.ExpiredCertificate = true);
+        var ex = await ProbeAsync(server.BaseUrl, SynapseNetworkSettings.Default);
         Assert.Equal(SynapseErrorKind.CertificateRejected, ex.Kind);
         Assert.Contains("expired on", ex.Message);
         Assert.Contains("NotTimeValid", ex.Message);
@@ -118,8 +123,8 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
     [Fact]
     public async Task SkipCertificateCheck_gets_through_and_warns_once_per_connection()
     {
-        using var front = new TlsFront(TestCertificates.Server(), fixture.Server.BaseUrl);
-        var connection = new SynapseConnection(front.BaseUrl, "not-a-token", network: new SynapseNetworkSettings(skipCertificateCheck: true));
+        await using var server = await HttpsServerAsync();
+        var connection = new SynapseConnection(server.BaseUrl, "not-a-token", network: new SynapseNetworkSettings(skipCertificateCheck: true));
         var log = new RecordingLog();
         var client = new SynapseUploadClient(connection, _scratch.Options());
         for (var i = 0; i < 2; i++)
@@ -127,10 +132,10 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
             var ex = await Assert.ThrowsAsync<SynapseClientException>(() => client.UploadFileAsync(_scratch.File($"s{i}.bin", 10), null, log));
             Assert.Equal(SynapseErrorKind.AuthenticationFailed, ex.Kind);
         }
-        Assert.True(front.RelayedBytes > 0);
+        Assert.NotEmpty(server.Requests);
         Assert.Single(log.Warnings, w => w.Contains("not checked"));
         // Another connection with the same setting warns again: once per connection, not per process.
-        var other = new SynapseConnection(front.BaseUrl, "not-a-token", network: new SynapseNetworkSettings(skipCertificateCheck: true));
+        var other = new SynapseConnection(server.BaseUrl, "not-a-token", network: new SynapseNetworkSettings(skipCertificateCheck: true));
         await Assert.ThrowsAsync<SynapseClientException>(() => new SynapseUploadClient(other, _scratch.Options()).UploadFileAsync(_scratch.File("s3.bin", 10), null, log));
         Assert.Equal(2, log.Warnings.Count(w => w.Contains("not checked")));
     }
@@ -138,10 +143,10 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
     [Fact]
     public async Task A_required_client_certificate_is_refused_without_one_and_accepted_with_it()
     {
-        var clientCertificate = TestCertificates.Client();
-        using var front = new TlsFront(TestCertificates.Server(), fixture.Server.BaseUrl, requiredClient: clientCertificate);
+        await using var server = await HttpsServerAsync(o => o.RequireClientCertificate = true);
+        var clientCertificate = server.ClientCertificate!;
 
-        var without = await ProbeAsync(front.BaseUrl, new SynapseNetworkSettings(skipCertificateCheck: true));
+        var without = await ProbeAsync(server.BaseUrl, new SynapseNetworkSettings(skipCertificateCheck: true));
 #if ENGINE_NETSTANDARD
         // HttpClientHandler cannot tell that the server asked for a certificate; a TLS 1.3 refusal is a closed connection.
         Assert.Contains(without.Kind, new[] { SynapseErrorKind.CertificateRejected, SynapseErrorKind.ConnectionFailed });
@@ -150,31 +155,31 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.False(without.IsTransient);
         Assert.Contains("-Certificate", without.Message);
 #endif
-        Assert.Equal(0, front.RelayedBytes);
+        Assert.Empty(server.Requests);
 
-        var with = await ProbeAsync(front.BaseUrl, new SynapseNetworkSettings(skipCertificateCheck: true, clientCertificate: clientCertificate));
+        var with = await ProbeAsync(server.BaseUrl, new SynapseNetworkSettings(skipCertificateCheck: true, clientCertificate: clientCertificate));
         Assert.Equal(SynapseErrorKind.AuthenticationFailed, with.Kind);
-        Assert.True(front.RelayedBytes > 0);
+        Assert.NotEmpty(server.Requests);
     }
 
     [Fact]
     public async Task Uploads_go_through_a_forwarding_proxy_that_asks_for_credentials()
     {
-        using var proxy = new TestProxy("runbook", ProxyPassword).Map("synapse.test", fixture.Server.BaseUrl.Port);
+        await using var proxy = await ProxyAsync(fixture.Server);
         var baseUrl = new Uri($"http://synapse.test:{fixture.Server.BaseUrl.Port}/");
         var connection = Connection(baseUrl, new SynapseNetworkSettings(proxy.Url, new NetworkCredential("runbook", ProxyPassword)));
 
         await UploadAsync(connection, "proxied.bin", 200_000);
 
-        Assert.Contains(proxy.Log, l => l.StartsWith($"PUT http://synapse.test:{baseUrl.Port}/chunked_upload/") && l.EndsWith("forwarded"));
+        Assert.Contains(proxy.Log, e => e.Method == "PUT" && e.Target == $"synapse.test:{baseUrl.Port}" && e.Path!.StartsWith("/chunked_upload/") && e.ForwardedTo is not null);
     }
 
     [Fact]
     public async Task A_tunnel_through_the_proxy_carries_TLS_end_to_end()
     {
-        using var front = new TlsFront(TestCertificates.Server(), fixture.Server.BaseUrl);
-        using var proxy = new TestProxy("runbook", ProxyPassword).Map("synapse.test", front.Port);
-        var baseUrl = new Uri($"https://synapse.test:{front.Port}/");
+        await using var server = await HttpsServerAsync();
+        await using var proxy = await ProxyAsync(server);
+        var baseUrl = new Uri($"https://synapse.test:{server.BaseUrl.Port}/");
 
         var untrusted = await ProbeAsync(baseUrl, new SynapseNetworkSettings(proxy.Url, new NetworkCredential("runbook", ProxyPassword)));
         Assert.Equal(SynapseErrorKind.CertificateRejected, untrusted.Kind);
@@ -182,8 +187,8 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         var skipped = await ProbeAsync(baseUrl, new SynapseNetworkSettings(proxy.Url, new NetworkCredential("runbook", ProxyPassword), skipCertificateCheck: true));
         Assert.Equal(SynapseErrorKind.AuthenticationFailed, skipped.Kind);
-        Assert.Contains(proxy.Log, l => l == $"CONNECT synapse.test:{front.Port} forwarded");
-        Assert.True(front.RelayedBytes > 0);
+        Assert.Contains(proxy.Log, e => e.Method == "CONNECT" && e.Target == $"synapse.test:{baseUrl.Port}" && e.ForwardedTo is not null);
+        Assert.NotEmpty(server.Requests);
     }
 
     [Theory]
@@ -191,7 +196,7 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
     [InlineData("https")]
     public async Task A_wrong_proxy_password_is_ProxyAuthenticationRequired_not_retried_and_never_shown(string scheme)
     {
-        using var proxy = new TestProxy("runbook", ProxyPassword).Map("synapse.test", fixture.Server.BaseUrl.Port);
+        await using var proxy = await ProxyAsync(fixture.Server);
         var baseUrl = new Uri($"{scheme}://synapse.test:{fixture.Server.BaseUrl.Port}/");
         var ex = await ProbeAsync(baseUrl, new SynapseNetworkSettings(proxy.Url, new NetworkCredential("runbook", "wrong-Pw-77")));
 
@@ -200,29 +205,29 @@ public sealed class NetworkTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.False(ex.IsTransient);
         Assert.Contains("-ProxyCredential", ex.Message);
         for (Exception? e = ex; e is not null; e = e.InnerException) Assert.DoesNotContain("wrong-Pw-77", e.ToString());
-        Assert.All(proxy.Log, l => Assert.EndsWith("407", l));
+        Assert.All(proxy.Log, e => Assert.Equal(407, e.Status));
         Assert.InRange(proxy.Log.Count, 1, 2);   // the handler may answer the first 407 with the credential once; no retries
     }
 
     [Fact]
     public async Task A_proxy_that_only_says_407_without_a_credential_is_ProxyAuthenticationRequired()
     {
-        using var proxy = new FixedAnswerServer(407, "{}");
-        var ex = await ProbeAsync(new Uri("https://synapse.test:1/"), new SynapseNetworkSettings(proxy.BaseUrl));
+        await using var proxy = await ProxyAsync(fixture.Server);
+        var ex = await ProbeAsync(new Uri("https://synapse.test:1/"), new SynapseNetworkSettings(proxy.Url));
         Assert.Equal(SynapseErrorKind.ProxyAuthenticationRequired, ex.Kind);
         Assert.Contains("needs a credential", ex.Message);
-        Assert.Equal(1, proxy.RequestCount);
+        Assert.Single(proxy.Log);
     }
 
     [Fact]
     public async Task NoProxy_connects_directly()
     {
-        // A proxy that would refuse everything: with NoProxy it is never asked.
-        using var proxy = new FixedAnswerServer(407, "{}");
+        // A proxy that refuses everything without its credential: with NoProxy it is never asked.
+        await using var proxy = await ProxyAsync(fixture.Server);
         var direct = new SynapseNetworkSettings(noProxy: true);
         await UploadAsync(Connection(fixture.Server.BaseUrl, direct), "direct.bin");
-        var proxied = await ProbeAsync(fixture.Server.BaseUrl, new SynapseNetworkSettings(proxy.BaseUrl));
+        var proxied = await ProbeAsync(fixture.Server.BaseUrl, new SynapseNetworkSettings(proxy.Url));
         Assert.Equal(SynapseErrorKind.ProxyAuthenticationRequired, proxied.Kind);   // loopback is proxied when a proxy is set
-        Assert.Equal(1, proxy.RequestCount);
+        Assert.Single(proxy.Log);
     }
 }

@@ -2,9 +2,8 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
-using SynapsePS.DevServer;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>The server's streaming multipart reader on its own, fed by hand: no server, no socket.</summary>
 public sealed class MultipartChunkReaderTests

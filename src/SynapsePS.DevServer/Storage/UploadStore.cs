@@ -1,37 +1,6 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 
-namespace SynapsePS.DevServer;
-
-/// <summary>One chunked upload as drf-chunked-upload keeps it: a .part file, its offset, and the MD5 so far.</summary>
-internal sealed class StoredUpload : IDisposable
-{
-    public required string Id { get; init; }
-    public required string Owner { get; init; }
-    /// <summary>The owner's user pk, as drf serializes the record's user.</summary>
-    public required int User { get; init; }
-    public required string PartPath { get; init; }
-    public required DateTimeOffset CreatedAt { get; init; }
-    public string Filename { get; set; } = "";
-    public long Offset { get; set; }
-    public bool IsComplete { get; set; }
-    public DateTimeOffset? CompletedAt { get; set; }
-    public string? FinalPath { get; set; }
-    public IncrementalHash Md5 { get; set; } = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-
-    /// <summary>Chunks of one upload are taken one at a time; different uploads run in parallel.</summary>
-    public SemaphoreSlim Gate { get; } = new(1, 1);
-
-    public string StoredPath => FinalPath ?? PartPath;
-
-    public string Md5Hex() => Convert.ToHexString(Md5.GetCurrentHash()).ToLowerInvariant();
-
-    public void Dispose()
-    {
-        Md5.Dispose();
-        Gate.Dispose();
-    }
-}
+namespace SynapsePS.DevServer.Storage;
 
 /// <summary>The uploads of one server, and who owns them.</summary>
 internal sealed class UploadStore
@@ -39,15 +8,26 @@ internal sealed class UploadStore
     private readonly ConcurrentDictionary<string, StoredUpload> _uploads = new();
     private readonly ConcurrentDictionary<string, int> _users = new(StringComparer.Ordinal);
     private readonly RecordShape _shape;
+    private readonly UploadRecordFiles? _files;
     private int _lastNumber;
 
     /// <param name="tokens">The accepted tokens: their users are 1, 2, ... in this order; other tokens (a server
     /// without auth) get the next numbers as they first appear.</param>
-    public UploadStore(string directory, RecordShape shape, IEnumerable<string> tokens)
+    /// <param name="persist">Keep the records on disk and take up those a server before this one kept there.</param>
+    public UploadStore(string directory, RecordShape shape, IEnumerable<string> tokens, bool persist = false)
     {
         Directory = directory;
         _shape = shape;
         foreach (var token in tokens) _users.TryAdd(token, _users.Count + 1);
+        if (!persist) return;
+        _files = new UploadRecordFiles(directory);
+        foreach (var upload in _files.Load())
+        {
+            _uploads[upload.Id] = upload;
+            _users.TryAdd(upload.Owner, upload.User);
+            if (int.TryParse(upload.Id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+                _lastNumber = Math.Max(_lastNumber, number);
+        }
     }
 
     public string Directory { get; }
@@ -81,10 +61,14 @@ internal sealed class UploadStore
     {
         if (_uploads.TryRemove(id, out var u))
         {
+            _files?.Delete(id);
             try { File.Delete(u.PartPath); } catch (IOException) { }
             u.Dispose();
         }
     }
+
+    /// <summary>Keeps the upload's record where a server started again would find it (with --persist; else nothing).</summary>
+    public void Save(StoredUpload upload) => _files?.Save(upload);
 
     public IEnumerable<StoredUpload> All => _uploads.Values;
 

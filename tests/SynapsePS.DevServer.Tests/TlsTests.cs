@@ -3,10 +3,9 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using SynapsePS.DevServer;
-using static SynapsePS.Core.Tests.DevServerTests.RawRequests;
+using static SynapsePS.DevServer.Tests.RawRequests;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>--https and --client-certificate required, with clients that trust only what the server wrote out.</summary>
 public sealed class TlsTests : IDisposable
@@ -51,7 +50,7 @@ public sealed class TlsTests : IDisposable
     public async Task Https_serves_a_written_certificate_that_a_client_can_trust_by_name_and_address()
     {
         var pem = Path.Combine(_dir, "server.pem");
-        await using var server = await StartServerAsync(o => { o.Https = true; o.CertificateOut = pem; });
+        await using var server = await ServerFixture.StartAsync(o => { o.Https = true; o.CertificateOut = pem; });
         using var written = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(pem));
         using var http = new HttpClient(Trusting(written));
 
@@ -70,7 +69,7 @@ public sealed class TlsTests : IDisposable
     public async Task The_server_certificate_names_the_test_hosts_and_is_valid_from_yesterday_for_days()
     {
         var pem = Path.Combine(_dir, "names.pem");
-        await using var server = await StartServerAsync(o => { o.Https = true; o.CertificateOut = pem; });
+        await using var server = await ServerFixture.StartAsync(o => { o.Https = true; o.CertificateOut = pem; });
         using var written = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(pem));
 
         var names = written.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
@@ -83,7 +82,7 @@ public sealed class TlsTests : IDisposable
     [Fact]
     public async Task A_client_with_the_usual_trust_store_refuses_the_test_certificate()
     {
-        await using var server = await StartServerAsync(o => o.Https = true);
+        await using var server = await ServerFixture.StartAsync(o => o.Https = true);
         using var http = new HttpClient(new HttpClientHandler { UseProxy = false });
 
         var ex = await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri(server.BaseUrl, "_dev/health")));
@@ -94,7 +93,7 @@ public sealed class TlsTests : IDisposable
     [Fact]
     public async Task Https_on_127_0_0_2_matches_the_certificates_address()
     {
-        await using var server = await StartServerAsync(o => { o.Https = true; o.BindAddress = IPAddress.Parse("127.0.0.2"); });
+        await using var server = await ServerFixture.StartAsync(o => { o.Https = true; o.BindAddress = IPAddress.Parse("127.0.0.2"); });
         using var http = new HttpClient(Trusting(server.Certificate!));
 
         using var answer = await http.GetAsync(new Uri(server.BaseUrl, "_dev/health"));
@@ -107,7 +106,7 @@ public sealed class TlsTests : IDisposable
     public async Task Mutual_tls_refuses_a_client_without_a_certificate_or_with_a_foreign_one_and_takes_the_written_pfx()
     {
         var pfx = Path.Combine(_dir, "client.pfx");
-        await using var server = await StartServerAsync(o => { o.Https = true; o.RequireClientCertificate = true; o.ClientPfxOut = pfx; });
+        await using var server = await ServerFixture.StartAsync(o => { o.Https = true; o.RequireClientCertificate = true; o.ClientPfxOut = pfx; });
         using var client = X509CertificateLoader.LoadPkcs12FromFile(pfx, null);
         using var foreign = SelfSignedClientCertificate();
         using var without = new HttpClient(Trusting(server.Certificate!));
@@ -128,7 +127,7 @@ public sealed class TlsTests : IDisposable
     public async Task The_client_pfx_holds_the_issuing_ca_and_can_carry_a_password()
     {
         var pfx = Path.Combine(_dir, "locked.pfx");
-        await using var server = await StartServerAsync(o =>
+        await using var server = await ServerFixture.StartAsync(o =>
         {
             o.Https = true; o.RequireClientCertificate = true; o.ClientPfxOut = pfx; o.ClientPfxPassword = "s3cret";
         });

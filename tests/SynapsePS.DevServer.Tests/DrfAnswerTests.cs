@@ -2,15 +2,15 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using static SynapsePS.Core.Tests.DevServerTests.RawRequests;
+using static SynapsePS.DevServer.Tests.RawRequests;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>
 /// The server's default answers, compared with what drf-chunked-upload 0.6 (ChunkedUploadView and its
 /// ModelSerializer) answers: record fields and types, error texts and their order, the finish's parsers.
 /// </summary>
-public sealed class DrfAnswerTests(DevServerFixture fixture) : IClassFixture<DevServerFixture>
+public sealed class DrfAnswerTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private readonly HttpClient _http = fixture.Http;
     private Uri Base => fixture.Server.BaseUrl;

@@ -1,28 +1,6 @@
 using System.Security.Cryptography;
-using SynapsePS.DevServer;
 
-namespace SynapsePS.Core.Tests;
-
-/// <summary>A real dev server on loopback for one test class; tests reconfigure its faults as they need.</summary>
-public sealed class ServerFixture : IAsyncLifetime
-{
-    public const string Token = "token-a";
-    public const string OtherToken = "token-b";
-
-    public DevServer.DevServer Server { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        var options = new DevServerOptions();
-        options.Tokens.Add(Token);
-        options.Tokens.Add(OtherToken);
-        Server = await DevServer.DevServer.StartAsync(options);
-    }
-
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-
-    public SynapseConnection Connection(string token = Token) => new(Server.BaseUrl, token);
-}
+namespace SynapsePS.Core.Tests.Kit;
 
 /// <summary>Files and folders a test owns, removed afterwards.</summary>
 public sealed class Scratch : IDisposable

@@ -1,20 +1,24 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 
-namespace SynapsePS.Core.Tests;
+namespace SynapsePS.Core.Tests.Kit;
 
 /// <summary>
-/// A loopback HTTP/1.1 endpoint that records each request's exact bytes and answers like a drf-chunked-upload
-/// server holding one upload, so tests can compare the wire format with what Python requests sends and script
-/// the record shapes a server may return (integer ids, a url on another origin, a finish reply's checksum/size).
+/// A loopback HTTP/1.1 endpoint that records each request's exact bytes: what the dev server must never do, and
+/// so the one hand-written server of the kit. It answers like a drf-chunked-upload server holding one upload, so
+/// tests can compare the wire format with what Python requests sends and script the record shapes a server may
+/// return (integer ids, a url on another origin, a finish reply's checksum/size); <see cref="Answer"/> scripts
+/// the answer to one path outright (listing pages, odd links, huge bodies, a redirect).
 /// </summary>
 internal sealed class CaptureServer : IDisposable
 {
     private readonly TcpListener _listener;
     private readonly Channel<CapturedRequest> _requests = Channel.CreateUnbounded<CapturedRequest>();
     private readonly List<CapturedRequest> _log = new();
+    private readonly ConcurrentDictionary<string, byte[]> _script = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private long _offset;
 
@@ -43,6 +47,18 @@ internal sealed class CaptureServer : IDisposable
     public string? FinishExtraJson { get; init; }
 
     public string IdText => IdJson.Trim('"');
+
+    /// <summary>
+    /// Answers every request for <paramref name="pathAndQuery"/> (as sent in the request line) with this status,
+    /// JSON body and extra header lines ("Location: …"), instead of the drf answer.
+    /// </summary>
+    public void Answer(string pathAndQuery, string json, int status = 200, params string[] headers)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
+        var head = $"HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n"
+                   + string.Concat(headers.Select(h => h + "\r\n")) + "\r\n";
+        _script[pathAndQuery] = Encoding.ASCII.GetBytes(head).Concat(body).ToArray();
+    }
 
     /// <summary>Every request so far, oldest first.</summary>
     public IReadOnlyList<CapturedRequest> Requests { get { lock (_log) return _log.ToArray(); } }
@@ -86,6 +102,11 @@ internal sealed class CaptureServer : IDisposable
                 lock (_log) _log.Add(request);
                 await _requests.Writer.WriteAsync(request);
 
+                if (_script.TryGetValue(request.Path, out var scripted))
+                {
+                    await stream.WriteAsync(scripted);
+                    continue;
+                }
                 if (request.Method == "PUT")
                 {
                     var range = request.Header("Content-Range")!;           // bytes START-END/TOTAL

@@ -1,10 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using SynapsePS.DevServer;
-using static SynapsePS.Core.Tests.DevServerTests.RawRequests;
+using static SynapsePS.DevServer.Tests.RawRequests;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>The server's options, each against a server started with it, over HTTP.</summary>
 public sealed class ServerOptionTests : IDisposable
@@ -16,7 +15,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task The_synapse_shape_numbers_uploads_and_reports_checksum_and_size_when_finishing()
     {
-        await using var server = await StartServerAsync(o => o.RecordShape = RecordShape.Synapse);
+        await using var server = await ServerFixture.StartAsync(o => o.RecordShape = RecordShape.Synapse);
         var data = Bytes(700, seed: 21);
 
         var first = await CreateAsync(_http, server.BaseUrl, data[..300], data.Length);
@@ -41,7 +40,7 @@ public sealed class ServerOptionTests : IDisposable
     [InlineData(FaultOptions.LieAboutSize)]
     public async Task A_finish_lie_falsifies_one_field_while_the_upload_completes_truthfully(string lie)
     {
-        await using var server = await StartServerAsync(o => { o.RecordShape = RecordShape.Synapse; o.Faults.FinishLie = lie; });
+        await using var server = await ServerFixture.StartAsync(o => { o.RecordShape = RecordShape.Synapse; o.Faults.FinishLie = lie; });
         var data = Bytes(600, seed: 22);
         var record = await CreateAsync(_http, server.BaseUrl, data, data.Length);
 
@@ -59,7 +58,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task A_finish_lie_can_be_switched_on_and_off_through_the_faults_endpoint()
     {
-        await using var server = await StartServerAsync(o => o.RecordShape = RecordShape.Synapse);
+        await using var server = await ServerFixture.StartAsync(o => o.RecordShape = RecordShape.Synapse);
         var faults = new Uri(server.BaseUrl, "_dev/faults");
         var data = Bytes(100, seed: 23);
 
@@ -77,7 +76,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task A_finish_lie_is_refused_for_the_drf_shape_which_has_nothing_to_falsify()
     {
-        await using var server = await StartServerAsync();
+        await using var server = await ServerFixture.StartAsync();
 
         using var answer = await _http.PostAsync(new Uri(server.BaseUrl, "_dev/faults"), new StringContent("""{"finishLie":"checksum"}""", Encoding.UTF8, "application/json"));
 
@@ -90,7 +89,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task The_legacy_offset_key_names_only_the_servers_offset()
     {
-        await using var server = await StartServerAsync(o => o.OffsetKey = DevServerOptions.LegacyOffsetKey);
+        await using var server = await ServerFixture.StartAsync(o => o.OffsetKey = DevServerOptions.LegacyOffsetKey);
         var record = await CreateAsync(_http, server.BaseUrl, Bytes(10), 30);
 
         var (status, body) = await SendAsync(_http, Chunk(UrlOf(record), Bytes(10), Range(20, 10, 30)));
@@ -104,7 +103,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task Json_only_refuses_a_form_finish_with_415_and_takes_json_and_multipart_chunks()
     {
-        await using var server = await StartServerAsync(o => o.JsonOnly = true);
+        await using var server = await ServerFixture.StartAsync(o => o.JsonOnly = true);
         var data = Bytes(50, seed: 24);
         var record = await CreateAsync(_http, server.BaseUrl, data, data.Length);
 
@@ -122,7 +121,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task An_advertised_url_is_the_base_of_every_records_urls()
     {
-        await using var server = await StartServerAsync(o => o.AdvertiseUrl = new Uri("https://uploads.example.invalid:9443/api"));
+        await using var server = await ServerFixture.StartAsync(o => o.AdvertiseUrl = new Uri("https://uploads.example.invalid:9443/api"));
 
         var record = await CreateAsync(_http, server.BaseUrl, Bytes(10), 20);
         var (_, list) = await SendAsync(_http, Get(new Uri(server.BaseUrl, "chunked_upload/")));
@@ -137,7 +136,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task Bind_listens_on_another_loopback_address_and_names_it_in_the_url()
     {
-        await using var server = await StartServerAsync(o => o.BindAddress = IPAddress.Parse("127.0.0.2"));
+        await using var server = await ServerFixture.StartAsync(o => o.BindAddress = IPAddress.Parse("127.0.0.2"));
 
         var record = await CreateAsync(_http, server.BaseUrl, Bytes(10), 10);
 
@@ -154,7 +153,7 @@ public sealed class ServerOptionTests : IDisposable
     {
         var ex = Assert.Throws<ArgumentException>(() => DevServerOptions.Parse(["--bind", address]));
         Assert.Contains("loopback", ex.Message);
-        await Assert.ThrowsAsync<ArgumentException>(() => StartServerAsync(o => o.BindAddress = IPAddress.Parse(address)));
+        await Assert.ThrowsAsync<ArgumentException>(() => ServerFixture.StartAsync(o => o.BindAddress = IPAddress.Parse(address)));
     }
 
     [Fact]
@@ -176,7 +175,7 @@ public sealed class ServerOptionTests : IDisposable
     [Fact]
     public async Task The_large_buffer_transport_is_opt_in_and_still_stores_every_byte()
     {
-        await using var server = await StartServerAsync(o => o.LargeBufferTransport = true);
+        await using var server = await ServerFixture.StartAsync(o => o.LargeBufferTransport = true);
         var data = Bytes(3 * 1024 * 1024, seed: 25);
 
         var record = await CreateAsync(_http, server.BaseUrl, data, data.Length);

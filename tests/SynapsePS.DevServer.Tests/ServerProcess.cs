@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>The dev server executable run as a process, as the demo, Pester and the benchmarks run it.</summary>
 internal sealed class ServerProcess : IDisposable
@@ -39,6 +39,13 @@ internal sealed class ServerProcess : IDisposable
     {
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         return _process.ExitCode;
+    }
+
+    /// <summary>Ends the process as a crash would: no orderly shutdown.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
     }
 
     public void Dispose()

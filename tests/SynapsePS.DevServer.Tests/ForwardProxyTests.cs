@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using SynapsePS.DevServer.Proxy;
-using static SynapsePS.Core.Tests.DevServerTests.RawRequests;
+using static SynapsePS.DevServer.Tests.RawRequests;
 
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>
 /// The forward proxy (--forward-proxy) between HttpClient and the dev server: absolute-form requests for
@@ -11,14 +11,7 @@ namespace SynapsePS.Core.Tests.DevServerTests;
 /// </summary>
 public sealed class ForwardProxyTests
 {
-    private const string Name = "synapse.test";
-
-    private static async Task<ForwardProxy> StartProxyAsync(DevServer.DevServer server, string? user = null, string? password = null)
-    {
-        var options = new ForwardProxyOptions { ProxyUser = user, ProxyPassword = password };
-        options.AddMapping($"{Name}={server.BaseUrl.AbsoluteUri}");
-        return await ForwardProxy.StartAsync(options);
-    }
+    private const string Name = ServerFixture.ProxiedName;
 
     private static HttpClient Through(ForwardProxy proxy, ICredentials? credentials = null, HttpClientHandler? handler = null)
     {
@@ -28,14 +21,14 @@ public sealed class ForwardProxyTests
         return new HttpClient(handler);
     }
 
-    private static Uri Named(DevServer.DevServer server, string path, string host = Name) =>
+    private static Uri Named(DevServer server, string path, string host = Name) =>
         new UriBuilder(server.BaseUrl) { Host = host, Path = path }.Uri;
 
     [Fact]
     public async Task Plain_http_requests_reach_the_mapped_server_under_its_name()
     {
-        await using var server = await StartServerAsync();
-        await using var proxy = await StartProxyAsync(server);
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = await ServerFixture.StartProxyAsync(server);
         using var http = Through(proxy);
         var data = Bytes(5000, seed: 31);
 
@@ -57,8 +50,8 @@ public sealed class ForwardProxyTests
     [Fact]
     public async Task Large_bodies_stream_both_ways_with_and_without_a_length_on_one_kept_alive_connection()
     {
-        await using var server = await StartServerAsync();
-        await using var proxy = await StartProxyAsync(server);
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = await ServerFixture.StartProxyAsync(server);
         using var http = Through(proxy);
         var data = Bytes(24 * 1024 * 1024, seed: 32);
         var half = data.Length / 2;
@@ -81,8 +74,8 @@ public sealed class ForwardProxyTests
     [Fact]
     public async Task Without_or_with_wrong_credentials_the_proxy_answers_407_and_forwards_nothing()
     {
-        await using var server = await StartServerAsync();
-        await using var proxy = await StartProxyAsync(server, "alice", "correct horse");
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = await ServerFixture.StartProxyAsync(server, "alice", "correct horse");
         using var anonymous = Through(proxy);
         using var wrong = Through(proxy, new NetworkCredential("alice", "wrong"));
         using var right = Through(proxy, new NetworkCredential("alice", "correct horse"));
@@ -108,8 +101,8 @@ public sealed class ForwardProxyTests
     [Fact]
     public async Task A_connect_tunnel_carries_https_to_the_server_which_proves_its_name()
     {
-        await using var server = await StartServerAsync(o => o.Https = true);
-        await using var proxy = await StartProxyAsync(server, "bob", "pw");
+        await using var server = await ServerFixture.StartAsync(o => o.Https = true);
+        await using var proxy = await ServerFixture.StartProxyAsync(server, "bob", "pw");
         using var http = Through(proxy, new NetworkCredential("bob", "pw"), TlsTests.Trusting(server.Certificate!));
         var data = Bytes(300_000, seed: 33);
 
@@ -128,8 +121,8 @@ public sealed class ForwardProxyTests
     [Fact]
     public async Task An_unmapped_name_gets_502_for_http_and_https_and_is_never_contacted()
     {
-        await using var server = await StartServerAsync();
-        await using var proxy = await StartProxyAsync(server);
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = await ServerFixture.StartProxyAsync(server);
         using var http = Through(proxy);
 
         using var plain = await http.GetAsync(Named(server, "/chunked_upload/", "elsewhere.test"));
@@ -148,8 +141,8 @@ public sealed class ForwardProxyTests
     [Fact]
     public async Task The_log_is_read_and_reset_over_http_at_the_proxy_itself()
     {
-        await using var server = await StartServerAsync();
-        await using var proxy = await StartProxyAsync(server);
+        await using var server = await ServerFixture.StartAsync();
+        await using var proxy = await ServerFixture.StartProxyAsync(server);
         using (var http = Through(proxy)) await http.SendAsync(Get(Named(server, "/chunked_upload/")));
         using var direct = new HttpClient(new HttpClientHandler { UseProxy = false });
 
@@ -177,7 +170,7 @@ public sealed class ForwardProxyTests
     [Fact]
     public async Task The_executable_runs_the_proxy_and_prints_its_url_first()
     {
-        await using var server = await StartServerAsync();
+        await using var server = await ServerFixture.StartAsync();
         using var process = await ServerProcess.StartAsync("--forward-proxy", "--map", $"{Name}={server.BaseUrl.AbsoluteUri}", "--proxy-user", "u", "--proxy-password", "p");
         Assert.Matches("^http://127\\.0\\.0\\.1:\\d+/$", process.FirstLine);
         using var http = new HttpClient(new HttpClientHandler { Proxy = new WebProxy(process.FirstLine) { Credentials = new NetworkCredential("u", "p") }, UseProxy = true });
@@ -185,8 +178,8 @@ public sealed class ForwardProxyTests
         using var answer = await http.SendAsync(Get(Named(server, "/chunked_upload/")));
 
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
-        Assert.Contains("--forward-proxy", SynapsePS.DevServer.DevServerOptions.Usage);
-        Assert.All(new[] { "--map", "--proxy-user", "--proxy-password" }, o => Assert.Contains(o, SynapsePS.DevServer.DevServerOptions.Usage));
+        Assert.Contains("--forward-proxy", DevServerOptions.Usage);
+        Assert.All(new[] { "--map", "--proxy-user", "--proxy-password" }, o => Assert.Contains(o, DevServerOptions.Usage));
     }
 
     /// <summary>A stream that will not tell its length, so HttpClient sends it with chunked transfer encoding.</summary>

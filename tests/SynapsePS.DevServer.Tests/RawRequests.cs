@@ -3,10 +3,8 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SynapsePS.DevServer;
 
-// Not SynapsePS.Core.Tests.DevServer: that namespace would shadow SynapsePS.DevServer in every other test file.
-namespace SynapsePS.Core.Tests.DevServerTests;
+namespace SynapsePS.DevServer.Tests;
 
 /// <summary>How a finish request carries its md5: DRF's default parsers take all three.</summary>
 public enum FinishEncoding { Json, Form, Multipart }
@@ -17,18 +15,8 @@ public enum FinishEncoding { Json, Form, Multipart }
 /// </summary>
 internal static class RawRequests
 {
-    public const string TokenA = "token-a";
-    public const string TokenB = "token-b";
-
-    /// <summary>A dev server with tokens A and B; <paramref name="configure"/> sets the rest.</summary>
-    public static Task<DevServer.DevServer> StartServerAsync(Action<DevServerOptions>? configure = null)
-    {
-        var options = new DevServerOptions();
-        options.Tokens.Add(TokenA);
-        options.Tokens.Add(TokenB);
-        configure?.Invoke(options);
-        return DevServer.DevServer.StartAsync(options);
-    }
+    public const string TokenA = ServerFixture.Token;
+    public const string TokenB = ServerFixture.OtherToken;
 
     /// <summary>PUT of one chunk: multipart 'filename' (when given) and 'file', Content-Range (when given).</summary>
     public static HttpRequestMessage Chunk(Uri url, byte[] content, string? range, string? token = TokenA, string? filename = "data.bin")
