@@ -206,7 +206,7 @@ internal sealed class ChunkedUploadProtocol
         var message = $"The server answered {status}{reason} to {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}{location}"
                       + (detail is null ? "." : $": {detail}");
         return new SynapseClientException(kind, message, status, detail, UploadRecord.Truncate(body),
-            isTransient: ErrorClassification.IsTransientStatus(status),
+            isTransient: FailureClassifier.MayChange(kind, status),
             retryAfter: RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter),
             serverOffset: serverOffset);
     }
@@ -227,11 +227,13 @@ internal sealed class ChunkedUploadProtocol
         if (timedOut)
         {
             return new SynapseClientException(SynapseErrorKind.RequestTimedOut,
-                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex, isTransient: true);
+                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex,
+                isTransient: FailureClassifier.MayChange(SynapseErrorKind.RequestTimedOut, null));
         }
         var root = ex;
         while (root.InnerException is not null) root = root.InnerException;
         return new SynapseClientException(SynapseErrorKind.ConnectionFailed,
-            $"The connection to {url.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", inner: ex, isTransient: true);
+            $"The connection to {url.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", inner: ex,
+            isTransient: FailureClassifier.MayChange(SynapseErrorKind.ConnectionFailed, null));
     }
 }

@@ -5,12 +5,9 @@ using System.Security.Authentication;
 
 namespace SynapsePS.Protocol;
 
-/// <summary>What an HTTP answer of the chunked-upload protocol means: its failure kind, and whether to try again.</summary>
+/// <summary>What an HTTP answer of the chunked-upload protocol means: its failure kind. What follows it is FailureClassifier's.</summary>
 internal static class ErrorClassification
 {
-    public static bool IsTransientStatus(int status) =>
-        status is 408 or 429 or 500 or 502 or 503 or 504;
-
     public static SynapseErrorKind KindForStatus(int status, string? detail) => status switch
     {
         // drf-chunked-upload's "checksum does not match"; not its "Checksum of type 'md5' is required".

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using SynapsePS.Hosting;
+using SynapsePS.Resilience;
 
 namespace SynapsePS.Commands;
 
@@ -39,7 +40,7 @@ public abstract class SynapseCommandBase : PSCmdlet
     private protected void ReportFailure(SynapseClientException ex, object? target)
     {
         var record = ErrorMap.ToRecord(ex, target);
-        if (ErrorMap.DoomsTheCall(ex))
+        if (FailureClassifier.EndsTheCall(ex))
         {
             _stop.Cancel();   // stop every other request of this call before ending it
             ThrowTerminatingError(record);

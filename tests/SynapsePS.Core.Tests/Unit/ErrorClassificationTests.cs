@@ -27,20 +27,4 @@ public sealed class ErrorClassificationTests
     public void Status_and_detail_give_the_kind(int status, string? detail, SynapseErrorKind kind) =>
         Assert.Equal(kind, ErrorClassification.KindForStatus(status, detail));
 
-    [Theory]
-    [InlineData(408, true)]
-    [InlineData(429, true)]
-    [InlineData(500, true)]
-    [InlineData(502, true)]
-    [InlineData(503, true)]
-    [InlineData(504, true)]
-    [InlineData(400, false)]
-    [InlineData(401, false)]
-    [InlineData(404, false)]
-    [InlineData(407, false)]
-    [InlineData(413, false)]
-    [InlineData(501, false)]
-    [InlineData(507, false)]
-    public void Only_answers_that_may_change_are_retried(int status, bool transient) =>
-        Assert.Equal(transient, ErrorClassification.IsTransientStatus(status));
 }
