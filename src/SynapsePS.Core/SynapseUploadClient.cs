@@ -8,6 +8,7 @@ using SynapsePS.Resilience;
 using SynapsePS.Resume;
 using SynapsePS.Connections;
 using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS;
 
@@ -77,7 +78,7 @@ public sealed class SynapseUploadClient
             if (!skipLookedUp && TrySkip(System.IO.Path.GetFullPath(path), log) is { } skipped) return skipped;
             ConnectionRules.WarnOnFirstUse(Connection, log);
             using var file = LocalFile.Open(path);
-            var run = new FileUploadRun(_protocol, _journal, _ledger, Connection.BaseUrl, Options, file, progress, new UploadStats(log));
+            var run = new FileUploadRun(_protocol, _journal, _ledger, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
             return await run.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SynapseClientException ex)
@@ -126,7 +127,7 @@ public sealed class SynapseUploadClient
         if (onRecord is null) throw new ArgumentNullException(nameof(onRecord));
         return ReadAsync("the upload records", async () =>
         {
-            var stats = new UploadStats(log);
+            var stats = new OperationStats(log);
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (Uri? page = new Uri(Connection.BaseUrl, "chunked_upload/"); page is not null;)
             {
@@ -141,7 +142,7 @@ public sealed class SynapseUploadClient
     }
 
     private async Task<ChunkedUploadRecord> ReadRecordAsync(Uri url, IUploadLog? log, CancellationToken ct) =>
-        (await _protocol.GetRecordAsync(url, new UploadStats(log), ct).ConfigureAwait(false)).ToChunkedUploadRecord();
+        (await _protocol.GetRecordAsync(url, new OperationStats(log), ct).ConfigureAwait(false)).ToChunkedUploadRecord();
 
     /// <summary>Runs a read with the engine's one policy for failures: SynapseClientException or cancellation, nothing else.</summary>
     private static async Task<T> ReadAsync<T>(string what, Func<Task<T>> read, CancellationToken ct)

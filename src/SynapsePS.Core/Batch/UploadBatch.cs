@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS.Batch;
 

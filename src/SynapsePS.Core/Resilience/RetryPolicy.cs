@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Threading.Tasks;
 using Polly;
 using Polly.Retry;
-using SynapsePS.Upload;
 
 namespace SynapsePS.Resilience;
 
@@ -72,12 +71,12 @@ internal static class RetryPolicy
 /// <summary>What one logical request (all its attempts) reports to: the upload's counters and log, and its retries so far.</summary>
 internal sealed class RequestScope
 {
-    private readonly UploadStats _stats;
+    private readonly OperationStats _stats;
     private readonly string _what;
     private readonly int _maxAttempts;
     private int _retriesUsed;
 
-    public RequestScope(UploadStats stats, string what, int maxAttempts)
+    public RequestScope(OperationStats stats, string what, int maxAttempts)
     {
         _stats = stats;
         _what = what;

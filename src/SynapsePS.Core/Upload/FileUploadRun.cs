@@ -5,6 +5,8 @@ using System.Threading.Tasks;
 using SynapsePS.Http;
 using SynapsePS.Protocol;
 using SynapsePS.Resume;
+using SynapsePS.Files;
+using SynapsePS.Resilience;
 
 namespace SynapsePS.Upload;
 
@@ -21,7 +23,7 @@ internal sealed class FileUploadRun
     private readonly UploadOptions _options;
     private readonly LocalFile _file;
     private readonly IProgress<UploadProgress>? _progress;
-    private readonly UploadStats _stats;
+    private readonly OperationStats _stats;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     private Uri? _url;
@@ -33,7 +35,7 @@ internal sealed class FileUploadRun
     private bool _replacedUrlReported;
 
     public FileUploadRun(ChunkedUploadProtocol protocol, UploadJournal journal, UploadLedger ledger, Uri baseUrl, UploadOptions options,
-        LocalFile file, IProgress<UploadProgress>? progress, UploadStats stats)
+        LocalFile file, IProgress<UploadProgress>? progress, OperationStats stats)
     {
         _protocol = protocol;
         _journal = journal;

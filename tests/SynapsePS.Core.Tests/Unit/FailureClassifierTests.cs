@@ -85,7 +85,7 @@ public sealed class FailureClassifierTests
     [InlineData(501, false)]
     [InlineData(507, false)]
     public void Only_answers_that_may_change_are_retried(int status, bool transient) =>
-        Assert.Equal(transient, FailureClassifier.MayChange(ErrorClassification.KindForStatus(status, null), status));
+        Assert.Equal(transient, FailureClassifier.MayChange(ErrorKinds.KindForStatus(status, null), status));
 
     [Fact]
     public void A_retry_waits_for_the_backoff_unless_the_server_named_a_wait()

@@ -3,7 +3,7 @@ using SynapsePS.Protocol;
 namespace SynapsePS.Core.Tests.Unit;
 
 /// <summary>What each answer of the server means (no server needed).</summary>
-public sealed class ErrorClassificationTests
+public sealed class ErrorKindsTests
 {
     [Theory]
     [InlineData(400, "checksum does not match", SynapseErrorKind.ChecksumMismatch)]
@@ -25,6 +25,6 @@ public sealed class ErrorClassificationTests
     [InlineData(302, null, SynapseErrorKind.UnexpectedResponse)]
     [InlineData(418, null, SynapseErrorKind.UnexpectedResponse)]
     public void Status_and_detail_give_the_kind(int status, string? detail, SynapseErrorKind kind) =>
-        Assert.Equal(kind, ErrorClassification.KindForStatus(status, detail));
+        Assert.Equal(kind, ErrorKinds.KindForStatus(status, detail));
 
 }

@@ -3,7 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace SynapsePS.Upload;
+namespace SynapsePS.Files;
 
 /// <summary>
 /// The file being uploaded, opened read-only once, with the length and last-write time it had at the start,
