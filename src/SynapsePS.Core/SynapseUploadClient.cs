@@ -78,7 +78,8 @@ public sealed class SynapseUploadClient
             if (!skipLookedUp && TrySkip(System.IO.Path.GetFullPath(path), log) is { } skipped) return skipped;
             ConnectionRules.WarnOnFirstUse(Connection, log);
             using var file = LocalFile.Open(path);
-            var run = new FileUploadRun(_protocol, _journal, _ledger, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
+            var resume = new ResumePoint(_journal, _ledger, Connection.BaseUrl, file, log);
+            var run = new FileUploadRun(_protocol, resume, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
             return await run.RunAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SynapseClientException ex)
