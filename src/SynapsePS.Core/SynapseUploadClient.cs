@@ -100,7 +100,7 @@ public sealed class SynapseUploadClient
     public Task<ChunkedUploadRecord> GetRecordAsync(string id, IUploadLog? log = null, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(id)) throw new ArgumentException("An upload id is required.", nameof(id));
-        var url = new Uri(Connection.BaseUrl, "chunked_upload/" + Uri.EscapeDataString(id) + "/");
+        var url = UploadOrigin.ProtocolUrl(Connection.BaseUrl, id);
         return ReadAsync($"upload {id}", () => ReadRecordAsync(url, log, cancellationToken), cancellationToken);
     }
 
@@ -130,7 +130,7 @@ public sealed class SynapseUploadClient
         {
             var stats = new OperationStats(log);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            for (Uri? page = new Uri(Connection.BaseUrl, "chunked_upload/"); page is not null;)
+            for (Uri? page = UploadOrigin.CollectionUrl(Connection.BaseUrl); page is not null;)
             {
                 if (!seen.Add(page.AbsoluteUri))
                     throw new SynapseClientException(SynapseErrorKind.UnexpectedResponse, $"The listing's pages loop back to {page.AbsolutePath}{page.Query}.");

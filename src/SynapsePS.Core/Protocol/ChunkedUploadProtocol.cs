@@ -47,7 +47,7 @@ internal sealed class ChunkedUploadProtocol
     public Task<UploadRecord> PutChunkAsync(Uri? uploadUrl, LocalFile file, FileDigest digest, long start, int length,
         OperationStats stats, Action<int> onBlockSent, CancellationToken ct)
     {
-        var url = uploadUrl ?? new Uri(_connection.BaseUrl, "chunked_upload/");
+        var url = uploadUrl ?? UploadOrigin.CollectionUrl(_connection.BaseUrl);
         var range = $"bytes {start.ToString(CultureInfo.InvariantCulture)}-{(start + length - 1).ToString(CultureInfo.InvariantCulture)}/{file.Length.ToString(CultureInfo.InvariantCulture)}";
         return SendAsync($"PUT {url.AbsolutePath} ({range})", url, stats, ct, watchdog =>
         {
