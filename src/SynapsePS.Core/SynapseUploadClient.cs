@@ -43,9 +43,27 @@ public sealed class SynapseUploadClient
     /// Throws <see cref="SynapseClientException"/> for every failure, <see cref="OperationCanceledException"/> when cancelled
     /// (the journal then stays, so the next call resumes).
     /// </summary>
-    public Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress = null,
-        IUploadLog? log = null, CancellationToken cancellationToken = default) =>
-        UploadFileAsync(path, progress, log, skipLookedUp: false, cancellationToken);
+    public async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress = null,
+        IUploadLog? log = null, CancellationToken cancellationToken = default)
+    {
+        if (path is null) throw new ArgumentNullException(nameof(path));
+        LocalFile file;
+        try
+        {
+            var fullName = LocalFile.FullPath(path);
+            if (TrySkip(fullName, log) is { } skipped) return skipped;
+            file = LocalFile.Open(fullName);
+        }
+        catch (SynapseClientException ex)
+        {
+            throw ex.WithFile(path);
+        }
+        catch (Exception ex)
+        {
+            throw Failures.Unexpected(ex, path);
+        }
+        return await UploadAsync(file, progress, log, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// With <see cref="UploadOptions.SkipUploaded"/>: the result of an earlier upload of this file to this server,
@@ -69,30 +87,31 @@ public sealed class SynapseUploadClient
             chunkCount: 0, TimeSpan.Zero, bytesSent: 0, retries: 0, resumed: false, resumedFromOffset: 0, serverRecord: null, skipped: true);
     }
 
-    internal async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress,
-        IUploadLog? log, bool skipLookedUp, CancellationToken cancellationToken)
+    /// <summary>Uploads a file that passed the checks and is open (<see cref="LocalFile.TryOpen"/>); closes it when done.</summary>
+    internal async Task<UploadResult> UploadAsync(LocalFile file, IProgress<UploadProgress>? progress, IUploadLog? log,
+        CancellationToken cancellationToken)
     {
-        if (path is null) throw new ArgumentNullException(nameof(path));
-        try
+        using (file)
         {
-            if (!skipLookedUp && TrySkip(System.IO.Path.GetFullPath(path), log) is { } skipped) return skipped;
-            ConnectionRules.WarnOnFirstUse(Connection, log);
-            using var file = LocalFile.Open(path);
-            var resume = new ResumePoint(_journal, _ledger, Connection.BaseUrl, file, log);
-            var run = new FileUploadRun(_protocol, resume, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
-            return await run.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SynapseClientException ex)
-        {
-            throw ex.WithFile(path);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            throw Failures.Unexpected(ex, path);
+            try
+            {
+                ConnectionRules.WarnOnFirstUse(Connection, log);
+                var resume = new ResumePoint(_journal, _ledger, Connection.BaseUrl, file, log);
+                var run = new FileUploadRun(_protocol, resume, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
+                return await run.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SynapseClientException ex)
+            {
+                throw ex.WithFile(file.FullName);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                throw Failures.Unexpected(ex, file.FullName);
+            }
         }
     }
 

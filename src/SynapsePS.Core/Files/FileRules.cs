@@ -21,21 +21,16 @@ public static class FileRules
         return check;
     }
 
-    /// <summary>Opens a file for upload, or throws the first rule it breaks.</summary>
-    internal static FileStream Open(string fullName)
-    {
-        var check = Evaluate(fullName, null, out var stream);
-        if (check.Valid) return stream!;
-        stream?.Dispose();
-        throw new SynapseClientException(check.Problem ?? SynapseErrorKind.FileUnreadable,
-            $"'{fullName}' cannot be uploaded: {check.Reasons[0]}", filePath: fullName);
-    }
+    /// <summary>The failure of a file that breaks the rules, naming every rule it breaks.</summary>
+    internal static SynapseClientException Refusal(UploadFileCheck check) =>
+        new(check.Problem ?? SynapseErrorKind.FileUnreadable, $"'{check.Path}' cannot be uploaded: {string.Join(" ", check.Reasons)}",
+            filePath: check.Path);
 
-    /// <summary>Opens the file the way the upload reads it: read-only, sharing everything (a writer is caught by the length and time checks).</summary>
-    internal static FileStream OpenShared(string fullName) =>
-        new(fullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
-
-    private static UploadFileCheck Evaluate(string path, long? maxBytes, out FileStream? stream)
+    /// <summary>
+    /// Checks a file; when it passes, <paramref name="stream"/> is the file opened the way the upload reads it
+    /// (read-only, sharing everything: a writer is caught by the length and time checks), else null.
+    /// </summary>
+    internal static UploadFileCheck Evaluate(string path, long? maxBytes, out FileStream? stream)
     {
         stream = null;
         var reasons = new List<string>();
@@ -71,7 +66,7 @@ public static class FileRules
 
         try
         {
-            stream = OpenShared(path);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
             var head = new byte[HeadBytes];
             var got = 0;
             while (got < head.Length)
@@ -92,7 +87,7 @@ public static class FileRules
             Fail(SynapseErrorKind.FileUnreadable, $"It cannot be opened for reading: {ex.Message}");
         }
 
-        if (reasons.Count > 0 && problem != SynapseErrorKind.FileTooLarge)
+        if (reasons.Count > 0)
         {
             stream?.Dispose();
             stream = null;
