@@ -58,8 +58,8 @@ internal sealed class BatchProgressView
         }
         var elapsed = _clock.Elapsed;
         var done = _bytesSettled + inFlight;
-        _overall.Render(new UploadProgress($"{settledFiles} of {Math.Max(settledFiles, _batch.FilesStarted)} files", UploadPhase.Uploading,
-            done, Math.Max(1, Math.Max(done, _batch.BytesStarted)), elapsed, done));
+        _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, _batch.FilesStarted)} files",
+            done, Math.Max(1, Math.Max(done, _batch.BytesStarted)), elapsed);
     }
 
     public void Complete()
