@@ -109,4 +109,28 @@ public sealed class FailureClassifierTests
         Assert.Equal(FailureAction.FailFile, none.AfterAttempt(Failure(SynapseErrorKind.ConnectionFailed), 0).Action);
         Assert.Equal(FailureAction.EndCall, none.AfterAttempt(Failure(SynapseErrorKind.AuthenticationFailed, 401), 0).Action);
     }
+
+    /// <summary>docs/error-ids.md says for every ErrorId whether it is retried and whether it ends the call: as decided here.</summary>
+    [Fact]
+    public void The_error_id_table_says_what_the_classifier_decides()
+    {
+        var rows = File.ReadAllLines(RepositoryFiles.PathOf("docs", "error-ids.md"))
+            .Where(line => line.StartsWith("| `", StringComparison.Ordinal))
+            .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
+            .ToDictionary(cells => Enum.Parse<SynapseErrorKind>(cells[1].Trim('`')));
+        Assert.Equal(Enum.GetValues<SynapseErrorKind>().Length, rows.Count);
+
+        var wrong = new List<string>();
+        foreach (var (kind, cells) in rows)
+        {
+            // The statuses the row names ("500, 502, 503, 504", "408 or none"), and no status at all where it says so.
+            var statuses = System.Text.RegularExpressions.Regex.Matches(cells[3], @"\d{3}").Select(m => (int?)int.Parse(m.Value)).ToList();
+            if (statuses.Count == 0 || cells[3].Contains("none")) statuses.Add(null);
+            var retried = statuses.Any(status => FailureClassifier.MayChange(kind, status));
+            var ends = FailureClassifier.EndsTheCall(new SynapseClientException(kind, "test", statuses[0]));
+            if ((cells[4] == "yes") != retried) wrong.Add($"{kind}: Retried says '{cells[4]}', the classifier {(retried ? "retries" : "does not retry")}");
+            if ((cells[5] == "yes") != ends) wrong.Add($"{kind}: Ends the call says '{cells[5]}', the classifier {(ends ? "ends" : "does not end")} the call");
+        }
+        Assert.Empty(wrong);
+    }
 }

@@ -21,13 +21,7 @@ public sealed class LayeringTests
 
     private static readonly Regex s_reference = new(@"\bSynapsePS\.(\w+)", RegexOptions.Compiled);
 
-    private static string EngineFolder()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "build.ps1"))) dir = dir.Parent;
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("No build.ps1 above " + AppContext.BaseDirectory),
-            "src", "SynapsePS.Core");
-    }
+    private static string EngineFolder() => RepositoryFiles.PathOf("src", "SynapsePS.Core");
 
     private static int LayerOf(string folder) => Array.FindIndex(s_layers, layer => layer.Contains(folder));
 
