@@ -8,6 +8,7 @@ using SynapsePS.Resilience;
 using SynapsePS.Resume;
 using SynapsePS.Connections;
 using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS;
 
@@ -42,9 +43,27 @@ public sealed class SynapseUploadClient
     /// Throws <see cref="SynapseClientException"/> for every failure, <see cref="OperationCanceledException"/> when cancelled
     /// (the journal then stays, so the next call resumes).
     /// </summary>
-    public Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress = null,
-        IUploadLog? log = null, CancellationToken cancellationToken = default) =>
-        UploadFileAsync(path, progress, log, skipLookedUp: false, cancellationToken);
+    public async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress = null,
+        IUploadLog? log = null, CancellationToken cancellationToken = default)
+    {
+        if (path is null) throw new ArgumentNullException(nameof(path));
+        LocalFile file;
+        try
+        {
+            var fullName = LocalFile.FullPath(path);
+            if (TrySkip(fullName, log) is { } skipped) return skipped;
+            file = LocalFile.Open(fullName);
+        }
+        catch (SynapseClientException ex)
+        {
+            throw ex.WithFile(path);
+        }
+        catch (Exception ex)
+        {
+            throw Failures.Unexpected(ex, path);
+        }
+        return await UploadAsync(file, progress, log, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// With <see cref="UploadOptions.SkipUploaded"/>: the result of an earlier upload of this file to this server,
@@ -68,29 +87,31 @@ public sealed class SynapseUploadClient
             chunkCount: 0, TimeSpan.Zero, bytesSent: 0, retries: 0, resumed: false, resumedFromOffset: 0, serverRecord: null, skipped: true);
     }
 
-    internal async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress,
-        IUploadLog? log, bool skipLookedUp, CancellationToken cancellationToken)
+    /// <summary>Uploads a file that passed the checks and is open (<see cref="LocalFile.TryOpen"/>); closes it when done.</summary>
+    internal async Task<UploadResult> UploadAsync(LocalFile file, IProgress<UploadProgress>? progress, IUploadLog? log,
+        CancellationToken cancellationToken)
     {
-        if (path is null) throw new ArgumentNullException(nameof(path));
-        try
+        using (file)
         {
-            if (!skipLookedUp && TrySkip(System.IO.Path.GetFullPath(path), log) is { } skipped) return skipped;
-            ConnectionRules.WarnOnFirstUse(Connection, log);
-            using var file = LocalFile.Open(path);
-            var run = new FileUploadRun(_protocol, _journal, _ledger, Connection.BaseUrl, Options, file, progress, new UploadStats(log));
-            return await run.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (SynapseClientException ex)
-        {
-            throw ex.WithFile(path);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            throw Failures.Unexpected(ex, path);
+            try
+            {
+                ConnectionRules.WarnOnFirstUse(Connection, log);
+                var resume = new ResumePoint(_journal, _ledger, Connection.BaseUrl, file, log);
+                var run = new FileUploadRun(_protocol, resume, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
+                return await run.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SynapseClientException ex)
+            {
+                throw ex.WithFile(file.FullName);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                throw Failures.Unexpected(ex, file.FullName);
+            }
         }
     }
 
@@ -98,7 +119,7 @@ public sealed class SynapseUploadClient
     public Task<ChunkedUploadRecord> GetRecordAsync(string id, IUploadLog? log = null, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(id)) throw new ArgumentException("An upload id is required.", nameof(id));
-        var url = new Uri(Connection.BaseUrl, "chunked_upload/" + Uri.EscapeDataString(id) + "/");
+        var url = UploadOrigin.ProtocolUrl(Connection.BaseUrl, id);
         return ReadAsync($"upload {id}", () => ReadRecordAsync(url, log, cancellationToken), cancellationToken);
     }
 
@@ -126,9 +147,9 @@ public sealed class SynapseUploadClient
         if (onRecord is null) throw new ArgumentNullException(nameof(onRecord));
         return ReadAsync("the upload records", async () =>
         {
-            var stats = new UploadStats(log);
+            var stats = new OperationStats(log);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            for (Uri? page = new Uri(Connection.BaseUrl, "chunked_upload/"); page is not null;)
+            for (Uri? page = UploadOrigin.CollectionUrl(Connection.BaseUrl); page is not null;)
             {
                 if (!seen.Add(page.AbsoluteUri))
                     throw new SynapseClientException(SynapseErrorKind.UnexpectedResponse, $"The listing's pages loop back to {page.AbsolutePath}{page.Query}.");
@@ -141,7 +162,7 @@ public sealed class SynapseUploadClient
     }
 
     private async Task<ChunkedUploadRecord> ReadRecordAsync(Uri url, IUploadLog? log, CancellationToken ct) =>
-        (await _protocol.GetRecordAsync(url, new UploadStats(log), ct).ConfigureAwait(false)).ToChunkedUploadRecord();
+        (await _protocol.GetRecordAsync(url, new OperationStats(log), ct).ConfigureAwait(false)).ToChunkedUploadRecord();
 
     /// <summary>Runs a read with the engine's one policy for failures: SynapseClientException or cancellation, nothing else.</summary>
     private static async Task<T> ReadAsync<T>(string what, Func<Task<T>> read, CancellationToken ct)

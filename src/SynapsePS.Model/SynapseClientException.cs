@@ -41,7 +41,7 @@ public sealed class SynapseClientException : Exception
     /// <summary>The local file the failure concerns.</summary>
     public string? FilePath { get; }
 
-    /// <summary>True for failures worth another attempt (network, timeouts, 408/429/5xx).</summary>
+    /// <summary>True for failures worth another attempt (network, timeouts, 408/429/500/502/503/504).</summary>
     public bool IsTransient { get; }
 
     /// <summary>How long the server asked to wait (Retry-After), when it said.</summary>

@@ -46,12 +46,7 @@ public sealed class BandwidthTests(ServerFixture fixture) : IClassFixture<Server
         var results = new List<BatchUploadResult>();
         var clock = Stopwatch.StartNew();
         var batch = new UploadBatch(client, 3, null, null, r => { lock (results) results.Add(r); }, CancellationToken.None);
-        foreach (var file in files)
-        {
-            var admitted = batch.Admit(file)!;
-            await batch.WaitForFreeLaneAsync();
-            batch.Start(admitted);
-        }
+        foreach (var file in files) await batch.SubmitAsync(file);
         await batch.WhenIdleAsync();
         clock.Stop();
 

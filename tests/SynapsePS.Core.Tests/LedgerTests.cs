@@ -68,8 +68,8 @@ public sealed class LedgerTests : IDisposable
     [Fact]
     public void Open_puts_the_ledger_beside_the_journals_in_the_same_state_folder()
     {
-        Assert.Equal(Path.Combine(UploadJournal.Open(null).Directory, UploadLedger.FolderName), UploadLedger.Open(null).Directory);
-        Assert.Equal(Path.Combine(UploadJournal.Open(_scratch.StateDirectory).Directory, UploadLedger.FolderName), _ledger.Directory);
+        Assert.Equal(Path.Combine(UploadJournal.Open(null).Directory, StateFolder.LedgerFolderName), UploadLedger.Open(null).Directory);
+        Assert.Equal(Path.Combine(UploadJournal.Open(_scratch.StateDirectory).Directory, StateFolder.LedgerFolderName), _ledger.Directory);
     }
 
     [Fact]

@@ -124,7 +124,7 @@ public sealed class OriginTests : IDisposable
         var protocol = new ChunkedUploadProtocol(new SynapseConnection(new Uri("http://127.0.0.1:9/"), "secret"), options, RetryPolicy.Build(options));
 
         var ex = await Assert.ThrowsAsync<SynapseClientException>(() =>
-            protocol.GetRecordAsync(new Uri(foreign.BaseUrl, "chunked_upload/x/"), new UploadStats(null), CancellationToken.None));
+            protocol.GetRecordAsync(new Uri(foreign.BaseUrl, "chunked_upload/x/"), new OperationStats(null), CancellationToken.None));
 
         Assert.Equal(SynapseErrorKind.UnexpectedError, ex.Kind);
         Assert.False(ex.IsTransient);

@@ -167,7 +167,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
 
         Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
         Assert.Equal("checksum does not match", Detail(body));
-        Assert.Equal(SynapseErrorKind.ChecksumMismatch, SynapsePS.Protocol.ErrorClassification.KindForStatus(400, Detail(body)));
+        Assert.Equal(SynapseErrorKind.ChecksumMismatch, SynapsePS.Protocol.ErrorKinds.KindForStatus(400, Detail(body)));
         Assert.Equal("uploading", fixture.Server.Uploads.Single(u => url.Contains(u.Id)).Status);
     }
 
@@ -189,7 +189,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
 
         Assert.Equal(status, (int)answer.StatusCode);
         Assert.Equal(detail, Detail(await answer.Content.ReadAsStringAsync()));
-        Assert.Equal(SynapseErrorKind.ServerRejectedRequest, SynapsePS.Protocol.ErrorClassification.KindForStatus(status, detail));
+        Assert.Equal(SynapseErrorKind.ServerRejectedRequest, SynapsePS.Protocol.ErrorKinds.KindForStatus(status, detail));
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class ProtocolTests(ServerFixture fixture) : IClassFixture<ServerF
         Assert.Equal("Offsets do not match", body.GetProperty("detail").GetString());
         Assert.Equal(10, body.GetProperty("expected_offset").GetInt64());
         Assert.Equal(20, body.GetProperty("provided_offset").GetInt64());
-        Assert.Equal(SynapseErrorKind.OffsetMismatch, SynapsePS.Protocol.ErrorClassification.KindForStatus(400, "Offsets do not match"));
+        Assert.Equal(SynapseErrorKind.OffsetMismatch, SynapsePS.Protocol.ErrorKinds.KindForStatus(400, "Offsets do not match"));
     }
 
     private async Task<HttpResponseMessage> RawPutAsync(HttpClient http, string urlOrPath, string filename, byte[] content, string? range)

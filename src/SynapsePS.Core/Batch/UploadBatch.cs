@@ -2,15 +2,16 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using SynapsePS.Files;
 using SynapsePS.Upload;
 
 namespace SynapsePS.Batch;
 
 /// <summary>
-/// Runs up to <c>throttleLimit</c> uploads at once. Files are submitted one at a time (as a pipeline delivers
-/// them); each is checked first (an invalid file fails without a request) and every file's result is handed to
-/// <c>settled</c> as soon as it is known, from whatever thread knows it. Nothing is kept per file once it has
-/// settled, so a batch of a million files needs the memory of its lanes only.
+/// Runs up to <c>throttleLimit</c> uploads at once. Files come in one at a time through <see cref="SubmitAsync"/>
+/// (as a pipeline delivers them); the batch owns the lanes. Every file's result is handed to <c>settled</c> as soon
+/// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
+/// million files needs the memory of its lanes only.
 /// </summary>
 public sealed class UploadBatch
 {
@@ -23,6 +24,8 @@ public sealed class UploadBatch
     private readonly CancellationToken _cancellation;
     private readonly object _gate = new();
     private int _running;
+    private int _filesStarted;
+    private long _bytesStarted;
     private TaskCompletionSource<bool> _idle = NewIdle(completed: true);
 
     /// <param name="maxBytes">Files larger than this fail the check without a request; null for no limit.</param>
@@ -45,53 +48,45 @@ public sealed class UploadBatch
     /// <summary>The concurrent upload lanes, for progress: what each is uploading and how far it is.</summary>
     public IReadOnlyList<BatchLane> Lanes => _lanes;
 
+    /// <summary>How many files have started uploading on a lane so far.</summary>
+    public int FilesStarted => Volatile.Read(ref _filesStarted);
+
+    /// <summary>The length of those files together.</summary>
+    public long BytesStarted => Interlocked.Read(ref _bytesStarted);
+
     /// <summary>
-    /// Settles a file at once when it needs no upload (skipped as already uploaded, or invalid) and returns null;
-    /// otherwise returns the admitted file, to <see cref="Start"/> once <see cref="WaitForFreeLaneAsync"/> has
-    /// freed a lane. A skipped or invalid file never waits for a lane.
+    /// Takes the next file. One that needs no upload (skipped as already uploaded, or failing the file check) is
+    /// settled at once and never waits for a lane; any other waits for a free lane and starts uploading there.
+    /// Completes when the file is settled or started, so a caller that awaits each submission holds its input back
+    /// while every lane is busy. Throws <see cref="OperationCanceledException"/> when the batch is cancelled meanwhile.
     /// </summary>
-    public AdmittedFile? Admit(string fullName)
+    public async Task SubmitAsync(string fullName)
     {
-        UploadResult? skipped;
-        try
-        {
-            skipped = _client.TrySkip(fullName, _log);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            skipped = null;
-            _log?.Warning($"Could not look '{fullName}' up in the ledger of completed uploads: {ex.Message}");
-        }
-        if (skipped is not null)
+        if (fullName is null) throw new ArgumentNullException(nameof(fullName));
+        if (TrySkip(fullName) is { } skipped)
         {
             _settled(new BatchUploadResult(fullName, skipped.Length, skipped, null));
-            return null;
+            return;
         }
 
-        var check = FileRules.Check(fullName, _maxBytes);
-        if (!check.Valid)
+        // The check opens the file; when it passes, that handle is the one the upload reads.
+        var file = LocalFile.TryOpen(fullName, _maxBytes, out var check);
+        if (file is null)
         {
-            _settled(new BatchUploadResult(fullName, check.Length, null, new SynapseClientException(
-                check.Problem ?? SynapseErrorKind.FileUnreadable, $"'{fullName}' cannot be uploaded: {string.Join(" ", check.Reasons)}", filePath: fullName)));
-            return null;
+            _settled(new BatchUploadResult(fullName, check.Length, null, FileRules.Refusal(check)));
+            return;
         }
-        return new AdmittedFile(fullName, check.Length ?? 0);
-    }
 
-    /// <summary>Completes when a lane is free for <see cref="Start"/>.</summary>
-    public Task WaitForFreeLaneAsync() => _free.WaitAsync(_cancellation);
-
-    /// <summary>Starts an admitted file on the lane that <see cref="WaitForFreeLaneAsync"/> freed.</summary>
-    public BatchLane Start(AdmittedFile file)
-    {
-        var lane = TakeIdleLane();
-        lock (_gate)
+        try
         {
-            if (_running++ == 0) _idle = NewIdle(completed: false);
+            await _free.WaitAsync(_cancellation).ConfigureAwait(false);
         }
-        lane.Begin(file.FullName, file.Length);
-        _ = Task.Run(() => RunAsync(lane, file.FullName, file.Length));
-        return lane;
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        Start(file);
     }
 
     /// <summary>Completes when every started upload has settled.</summary>
@@ -100,12 +95,40 @@ public sealed class UploadBatch
         lock (_gate) return _idle.Task;
     }
 
-    private async Task RunAsync(BatchLane lane, string fullName, long length)
+    private UploadResult? TrySkip(string fullName)
     {
+        try
+        {
+            return _client.TrySkip(fullName, _log);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _log?.Warning($"Could not look '{fullName}' up in the ledger of completed uploads: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary>Starts a file on a free lane; the caller holds one count of <see cref="_free"/> for it.</summary>
+    private void Start(LocalFile file)
+    {
+        var lane = TakeIdleLane();
+        lock (_gate)
+        {
+            if (_running++ == 0) _idle = NewIdle(completed: false);
+        }
+        lane.Begin(file.FullName, file.Length);
+        Interlocked.Increment(ref _filesStarted);
+        Interlocked.Add(ref _bytesStarted, file.Length);
+        _ = Task.Run(() => RunAsync(lane, file));
+    }
+
+    private async Task RunAsync(BatchLane lane, LocalFile file)
+    {
+        var (fullName, length) = (file.FullName, file.Length);
         BatchUploadResult? result = null;
         try
         {
-            var upload = await _client.UploadFileAsync(fullName, lane.Progress, _log, skipLookedUp: true, _cancellation).ConfigureAwait(false);
+            var upload = await _client.UploadAsync(file, lane.Progress, _log, _cancellation).ConfigureAwait(false);
             result = new BatchUploadResult(fullName, length, upload, null);
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
@@ -118,7 +141,7 @@ public sealed class UploadBatch
         }
         catch (Exception ex)
         {
-            // UploadFileAsync turns every other failure into a SynapseClientException; this is the last guard of a worker thread.
+            // UploadAsync turns every other failure into a SynapseClientException; this is the last guard of a worker thread.
             result = new BatchUploadResult(fullName, length, null, Failures.Unexpected(ex, fullName));
         }
 
@@ -143,7 +166,7 @@ public sealed class UploadBatch
     {
         foreach (var lane in _lanes)
             if (lane.TryClaim()) return lane;
-        throw new InvalidOperationException("Start was called without a free lane; await WaitForFreeLaneAsync before Start.");
+        throw new InvalidOperationException("No idle lane although the lane count was taken: the lanes and their count disagree.");
     }
 
     private static TaskCompletionSource<bool> NewIdle(bool completed)

@@ -7,7 +7,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS.Http;
 

@@ -5,7 +5,6 @@ using System.Net.Http;
 using System.Net.Security;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
-using SynapsePS.Protocol;
 
 namespace SynapsePS.Http;
 
@@ -46,14 +45,14 @@ internal sealed class PooledHttpClient
     /// <summary>The error for a failure that retrying cannot mend (a refused certificate, a proxy's 407), or null.</summary>
     public SynapseClientException? RefusalFor(Exception ex, Uri url)
     {
-        if (ErrorClassification.IsProxyAuthenticationRefusal(ex)) return ProxyRefusal(url, ex);
+        if (TransportFailures.IsProxyAuthenticationRefusal(ex)) return ProxyRefusal(url, ex);
         var host = url.Host;
-        if (!ErrorClassification.IsTlsRefusal(ex))
+        if (!TransportFailures.IsTlsRefusal(ex))
         {
             // TLS 1.3 settles the client certificate after the handshake: a server that refuses it just closes the
             // connection. Closed right after asking for one, by a server that has never answered: that is the refusal.
             if (url.Scheme == Uri.UriSchemeHttps && _askedForCertificate.ContainsKey(host) && !_answered.ContainsKey(url.Authority)
-                && ErrorClassification.IsConnectionClosed(ex))
+                && TransportFailures.IsConnectionClosed(ex))
             {
                 return new SynapseClientException(SynapseErrorKind.CertificateRejected, Settings.ClientCertificateThumbprint is { } offered
                     ? $"{host} asked for a client certificate and closed the connection without answering: it did not accept the client certificate {offered}. Check that it has not expired and that the server trusts its issuer."

@@ -10,7 +10,7 @@ using System.Threading.Tasks;
 using Polly;
 using SynapsePS.Http;
 using SynapsePS.Resilience;
-using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS.Protocol;
 
@@ -45,9 +45,9 @@ internal sealed class ChunkedUploadProtocol
 
     /// <summary>PUT one chunk: to chunked_upload/ for the first, to the upload's url after that.</summary>
     public Task<UploadRecord> PutChunkAsync(Uri? uploadUrl, LocalFile file, FileDigest digest, long start, int length,
-        UploadStats stats, Action<int> onBlockSent, CancellationToken ct)
+        OperationStats stats, Action<int> onBlockSent, CancellationToken ct)
     {
-        var url = uploadUrl ?? new Uri(_connection.BaseUrl, "chunked_upload/");
+        var url = uploadUrl ?? UploadOrigin.CollectionUrl(_connection.BaseUrl);
         var range = $"bytes {start.ToString(CultureInfo.InvariantCulture)}-{(start + length - 1).ToString(CultureInfo.InvariantCulture)}/{file.Length.ToString(CultureInfo.InvariantCulture)}";
         return SendAsync($"PUT {url.AbsolutePath} ({range})", url, stats, ct, watchdog =>
         {
@@ -60,11 +60,11 @@ internal sealed class ChunkedUploadProtocol
         });
     }
 
-    public Task<UploadRecord> GetRecordAsync(Uri uploadUrl, UploadStats stats, CancellationToken ct) =>
+    public Task<UploadRecord> GetRecordAsync(Uri uploadUrl, OperationStats stats, CancellationToken ct) =>
         SendAsync($"GET {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Get, uploadUrl), null));
 
     /// <summary>GET one page of the token's uploads: chunked_upload/ itself, or a page's 'next'.</summary>
-    public Task<(IReadOnlyList<UploadRecord> Records, Uri? Next)> ListRecordsAsync(Uri listUrl, UploadStats stats, CancellationToken ct) =>
+    public Task<(IReadOnlyList<UploadRecord> Records, Uri? Next)> ListRecordsAsync(Uri listUrl, OperationStats stats, CancellationToken ct) =>
         SendAsync($"GET {listUrl.AbsolutePath}", listUrl, stats, ct, _ => (new HttpRequestMessage(HttpMethod.Get, listUrl), null),
             (text, requestUrl) => UploadRecord.ParseList(text, requestUrl, _connection.BaseUrl), MaxListBodyBytes);
 
@@ -72,7 +72,7 @@ internal sealed class ChunkedUploadProtocol
     /// POST the MD5 as synapse-sdk sends every request without files: <c>{"md5": "&lt;hex&gt;"}</c> (json.dumps'
     /// separators) with exactly <c>Content-Type: application/json</c>, which a JSON-only server also accepts.
     /// </summary>
-    public Task<UploadRecord> CompleteAsync(Uri uploadUrl, string md5, UploadStats stats, CancellationToken ct) =>
+    public Task<UploadRecord> CompleteAsync(Uri uploadUrl, string md5, OperationStats stats, CancellationToken ct) =>
         SendAsync($"POST {uploadUrl.AbsolutePath}", uploadUrl, stats, ct, _ =>
         {
             // Not StringContent: it would add '; charset=utf-8'. The MD5 is hex, so the body needs no escaping.
@@ -81,11 +81,11 @@ internal sealed class ChunkedUploadProtocol
             return (new HttpRequestMessage(HttpMethod.Post, uploadUrl) { Content = content }, null);
         });
 
-    private Task<UploadRecord> SendAsync(string what, Uri url, UploadStats stats, CancellationToken ct,
+    private Task<UploadRecord> SendAsync(string what, Uri url, OperationStats stats, CancellationToken ct,
         Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build) =>
         SendAsync(what, url, stats, ct, build, (text, requestUrl) => UploadRecord.Parse(text, requestUrl, _connection.BaseUrl), MaxBodyBytes);
 
-    private async Task<T> SendAsync<T>(string what, Uri url, UploadStats stats, CancellationToken ct,
+    private async Task<T> SendAsync<T>(string what, Uri url, OperationStats stats, CancellationToken ct,
         Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build, Func<string, Uri, T> parse, int maxBodyBytes)
     {
         var context = ResilienceContextPool.Shared.Get(ct);
@@ -200,13 +200,13 @@ internal sealed class ChunkedUploadProtocol
     private static SynapseClientException ErrorFor(HttpResponseMessage response, int status, string body)
     {
         var (detail, serverOffset) = UploadRecord.ParseError(body);
-        var kind = ErrorClassification.KindForStatus(status, detail);
+        var kind = ErrorKinds.KindForStatus(status, detail);
         var reason = string.IsNullOrEmpty(response.ReasonPhrase) ? "" : " " + response.ReasonPhrase;
         var location = status is >= 300 and < 400 && response.Headers.Location is { } loc ? $" (redirected to {loc}; use that as the base URL)" : "";
         var message = $"The server answered {status}{reason} to {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath}{location}"
                       + (detail is null ? "." : $": {detail}");
         return new SynapseClientException(kind, message, status, detail, UploadRecord.Truncate(body),
-            isTransient: ErrorClassification.IsTransientStatus(status),
+            isTransient: FailureClassifier.MayChange(kind, status),
             retryAfter: RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter),
             serverOffset: serverOffset);
     }
@@ -227,11 +227,13 @@ internal sealed class ChunkedUploadProtocol
         if (timedOut)
         {
             return new SynapseClientException(SynapseErrorKind.RequestTimedOut,
-                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex, isTransient: true);
+                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex,
+                isTransient: FailureClassifier.MayChange(SynapseErrorKind.RequestTimedOut, null));
         }
         var root = ex;
         while (root.InnerException is not null) root = root.InnerException;
         return new SynapseClientException(SynapseErrorKind.ConnectionFailed,
-            $"The connection to {url.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", inner: ex, isTransient: true);
+            $"The connection to {url.GetLeftPart(UriPartial.Authority)} failed: {root.Message}", inner: ex,
+            isTransient: FailureClassifier.MayChange(SynapseErrorKind.ConnectionFailed, null));
     }
 }

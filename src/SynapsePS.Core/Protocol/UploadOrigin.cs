@@ -9,6 +9,8 @@ namespace SynapsePS.Protocol;
 /// </summary>
 internal static class UploadOrigin
 {
+    private const string CollectionPath = "chunked_upload/";
+
     /// <summary>Same scheme, host and port (scheme and host compared case-insensitively).</summary>
     public static bool IsSameOrigin(Uri url, Uri baseUrl) =>
         url.IsAbsoluteUri
@@ -20,9 +22,12 @@ internal static class UploadOrigin
     public static bool IsUnderBase(Uri url, Uri baseUrl) =>
         IsSameOrigin(url, baseUrl) && url.AbsolutePath.StartsWith(baseUrl.AbsolutePath, StringComparison.Ordinal);
 
+    /// <summary>Where uploads start and are listed: <c>{base}chunked_upload/</c>.</summary>
+    public static Uri CollectionUrl(Uri baseUrl) => new(baseUrl, CollectionPath);
+
     /// <summary>The protocol's own address of an upload: <c>{base}chunked_upload/{id}/</c>.</summary>
     public static Uri ProtocolUrl(Uri baseUrl, string id) =>
-        new(baseUrl, "chunked_upload/" + Uri.EscapeDataString(id) + "/");
+        new(baseUrl, CollectionPath + Uri.EscapeDataString(id) + "/");
 
     /// <summary>The address to use for an upload the server names <paramref name="advertised"/>: that one when it is under the base URL, else the protocol's own.</summary>
     public static Uri UrlFor(Uri baseUrl, string id, Uri? advertised) =>

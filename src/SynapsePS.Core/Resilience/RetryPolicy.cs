@@ -3,44 +3,48 @@ using System.Globalization;
 using System.Threading.Tasks;
 using Polly;
 using Polly.Retry;
-using SynapsePS.Upload;
 
 namespace SynapsePS.Resilience;
 
 /// <summary>
-/// The library's one retry policy: every request of every upload goes through a pipeline built here.
-/// Transient failures (network, inactivity timeouts, 408/429/5xx) are retried with exponential backoff and
-/// jitter, starting at RetryDelay; a server's Retry-After wins over the backoff, capped at UploadOptions.MaxRetryAfter.
+/// The library's one retry pipeline: every request of every upload goes through a pipeline built here. Whether a
+/// failed attempt is retried, and after how long, is <see cref="FailureClassifier"/>'s answer; this carries it out
+/// with exponential backoff and jitter starting at RetryDelay, or after the server's Retry-After when it gave one.
 /// </summary>
 internal static class RetryPolicy
 {
     /// <summary>Per-call state the retry callbacks need: the counters and the log of the upload being served.</summary>
     internal static readonly ResiliencePropertyKey<RequestScope> ScopeKey = new("SynapsePS.RequestScope");
 
-    public static ResiliencePipeline Build(UploadOptions options)
+    /// <param name="serverWait">Where a <see cref="FailureAction.WaitForServer"/> answer waits; without one it fails the file.</param>
+    public static ResiliencePipeline Build(UploadOptions options, IServerWait? serverWait = null)
     {
-        if (options.MaxRetries == 0) return ResiliencePipeline.Empty;
-
+        var classifier = new FailureClassifier(options);
         return new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = options.MaxRetries,
+                // The classifier counts the retries (a wait for the server spends none), so Polly's own limit never binds.
+                MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryDelay,
                 MaxDelay = TimeSpan.FromMinutes(5),
-                ShouldHandle = static args => new ValueTask<bool>(args.Outcome.Exception is SynapseClientException { IsTransient: true }),
-                DelayGenerator = static args =>
+                ShouldHandle = args => new ValueTask<bool>(
+                    args.Outcome.Exception is SynapseClientException failure
+                    && args.Context.Properties.TryGetValue(ScopeKey, out var scope)
+                    && scope.Decide(classifier, failure, serverWait is not null)),
+                DelayGenerator = async args =>
                 {
-                    var retryAfter = (args.Outcome.Exception as SynapseClientException)?.RetryAfter;
-                    TimeSpan? delay = retryAfter is { } r ? (r > UploadOptions.MaxRetryAfter ? UploadOptions.MaxRetryAfter : r) : null;
-                    return new ValueTask<TimeSpan?>(delay);
+                    if (!args.Context.Properties.TryGetValue(ScopeKey, out var scope)) return null;
+                    if (scope.Decision.Action != FailureAction.WaitForServer) return scope.Decision.Delay;
+                    await serverWait!.WaitAsync((SynapseClientException)args.Outcome.Exception!, args.Context.CancellationToken).ConfigureAwait(false);
+                    return TimeSpan.Zero;
                 },
                 OnRetry = static args =>
                 {
                     if (args.Context.Properties.TryGetValue(ScopeKey, out var scope))
                     {
-                        scope.OnRetry(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
+                        scope.OnRetry(args.RetryDelay, args.Outcome.Exception);
                     }
                     return default;
                 },
@@ -64,22 +68,35 @@ internal static class RetryPolicy
     internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0#", CultureInfo.InvariantCulture) + " s";
 }
 
-/// <summary>What one logical request (all its attempts) reports to: the upload's counters and log.</summary>
+/// <summary>What one logical request (all its attempts) reports to: the upload's counters and log, and its retries so far.</summary>
 internal sealed class RequestScope
 {
-    private readonly UploadStats _stats;
+    private readonly OperationStats _stats;
     private readonly string _what;
     private readonly int _maxAttempts;
+    private int _retriesUsed;
 
-    public RequestScope(UploadStats stats, string what, int maxAttempts)
+    public RequestScope(OperationStats stats, string what, int maxAttempts)
     {
         _stats = stats;
         _what = what;
         _maxAttempts = maxAttempts;
     }
 
-    public void OnRetry(int failedAttempt, TimeSpan wait, Exception? error)
+    /// <summary>The classifier's answer to the last failed attempt.</summary>
+    public FailureDecision Decision { get; private set; } = FailureDecision.FailFile;
+
+    /// <summary>Asks the classifier about a failed attempt; true when the request is to be sent again.</summary>
+    public bool Decide(FailureClassifier classifier, SynapseClientException failure, bool canWait)
     {
+        Decision = classifier.AfterAttempt(failure, _retriesUsed);
+        return Decision.Action == FailureAction.RetryRequest || (canWait && Decision.Action == FailureAction.WaitForServer);
+    }
+
+    public void OnRetry(TimeSpan wait, Exception? error)
+    {
+        if (Decision.Action != FailureAction.RetryRequest) return;
+        var failedAttempt = ++_retriesUsed;
         _stats.AddRetry();
         var why = error is SynapseClientException { StatusCode: { } code } ? $"HTTP {code}" : error?.Message ?? "unknown error";
         _stats.Log?.Verbose($"{_what}: attempt {failedAttempt} of {_maxAttempts} failed ({why}); retrying in {RetryPolicy.Seconds(wait)}.");

@@ -4,27 +4,9 @@ using System.IO;
 
 namespace SynapsePS.Resume;
 
-/// <summary>
-/// What a later run needs to continue an interrupted upload: one small JSON file per (server, local file),
-/// rewritten atomically after every acknowledged chunk and removed after the finish. It never holds a token.
-/// </summary>
-internal sealed class JournalEntry : IKeyedRecord
-{
-    public int Version { get; set; } = 1;
-    public string BaseUrl { get; set; } = "";
-    public string UploadUrl { get; set; } = "";
-    public string UploadId { get; set; } = "";
-    public string FullName { get; set; } = "";
-    public long Length { get; set; }
-    public DateTime LastWriteTimeUtc { get; set; }
-    public long Offset { get; set; }
-    public DateTime UpdatedUtc { get; set; }
-}
-
+/// <summary>The resume journals: one <see cref="JournalEntry"/> per (server, local file) with an upload in progress.</summary>
 internal sealed class UploadJournal
 {
-    public const string StateDirectoryVariable = "SYNAPSEPS_STATE_DIR";
-
     private readonly KeyedRecordStore<JournalEntry> _store;
 
     // Journals sit flat in the state folder as upload-<first 16 bytes of the key's SHA-256>.json: there are only
@@ -35,21 +17,8 @@ internal sealed class UploadJournal
     /// <summary>The state folder: the journals, and the upload ledger below it.</summary>
     public string Directory => _store.Directory;
 
-    public static UploadJournal Open(string? directory) => new(ResolveStateDirectory(directory));
-
-    /// <summary>The state folder: the one given, else <c>SYNAPSEPS_STATE_DIR</c>, else a per-user default.</summary>
-    public static string ResolveStateDirectory(string? directory)
-    {
-        var dir = directory;
-        if (string.IsNullOrEmpty(dir)) dir = Environment.GetEnvironmentVariable(StateDirectoryVariable);
-        if (string.IsNullOrEmpty(dir))
-        {
-            var local = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-            if (string.IsNullOrEmpty(local)) local = Path.GetTempPath();
-            dir = Path.Combine(local, "SynapsePS", "uploads");
-        }
-        return Path.GetFullPath(dir!);
-    }
+    /// <summary>The journals of this state folder, else of the one <see cref="StateFolder"/> names.</summary>
+    public static UploadJournal Open(string? stateDirectory) => new(StateFolder.JournalFolder(stateDirectory));
 
     /// <summary>The journal file of one local file on one server.</summary>
     public string PathFor(Uri baseUrl, string fullName) => _store.PathFor(baseUrl, fullName);

@@ -12,9 +12,6 @@ namespace SynapsePS.Resume;
 /// </summary>
 internal sealed class UploadLedger
 {
-    /// <summary>The ledger's folder inside the state folder.</summary>
-    public const string FolderName = "completed";
-
     private readonly KeyedRecordStore<LedgerEntry> _store;
 
     private UploadLedger(string directory) =>
@@ -23,9 +20,8 @@ internal sealed class UploadLedger
     /// <summary>The ledger's folder: <c>completed</c> inside the state folder.</summary>
     public string Directory => _store.Directory;
 
-    /// <summary>The ledger in this state folder, else in the one <see cref="UploadJournal.Open"/> would use.</summary>
-    public static UploadLedger Open(string? stateDirectory) =>
-        new(Path.Combine(UploadJournal.ResolveStateDirectory(stateDirectory), FolderName));
+    /// <summary>The ledger of this state folder, else of the one <see cref="StateFolder"/> names.</summary>
+    public static UploadLedger Open(string? stateDirectory) => new(StateFolder.LedgerFolder(stateDirectory));
 
     /// <summary>Whether the file is as it was when this entry was recorded (same length, same last-write time).</summary>
     public static bool Matches(LedgerEntry entry, long length, DateTime lastWriteTimeUtc)

@@ -5,6 +5,8 @@ using System.Threading.Tasks;
 using SynapsePS.Http;
 using SynapsePS.Protocol;
 using SynapsePS.Resume;
+using SynapsePS.Files;
+using SynapsePS.Resilience;
 
 namespace SynapsePS.Upload;
 
@@ -15,13 +17,12 @@ internal sealed class FileUploadRun
     private const int MaxStalledRounds = 5;
 
     private readonly ChunkedUploadProtocol _protocol;
-    private readonly UploadJournal _journal;
-    private readonly UploadLedger _ledger;
+    private readonly ResumePoint _resume;
     private readonly Uri _baseUrl;
     private readonly UploadOptions _options;
     private readonly LocalFile _file;
     private readonly IProgress<UploadProgress>? _progress;
-    private readonly UploadStats _stats;
+    private readonly OperationStats _stats;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     private Uri? _url;
@@ -32,12 +33,11 @@ internal sealed class FileUploadRun
     private Stopwatch _phaseClock = Stopwatch.StartNew();
     private bool _replacedUrlReported;
 
-    public FileUploadRun(ChunkedUploadProtocol protocol, UploadJournal journal, UploadLedger ledger, Uri baseUrl, UploadOptions options,
-        LocalFile file, IProgress<UploadProgress>? progress, UploadStats stats)
+    public FileUploadRun(ChunkedUploadProtocol protocol, ResumePoint resume, Uri baseUrl, UploadOptions options,
+        LocalFile file, IProgress<UploadProgress>? progress, OperationStats stats)
     {
         _protocol = protocol;
-        _journal = journal;
-        _ledger = ledger;
+        _resume = resume;
         _baseUrl = baseUrl;
         _options = options;
         _file = file;
@@ -48,14 +48,14 @@ internal sealed class FileUploadRun
     public async Task<UploadResult> RunAsync(CancellationToken ct)
     {
         using var digest = new FileDigest(_file.FullName);
-        var journal = _journal.TryLoad(_baseUrl, _file.FullName);
+        var journal = _resume.TryLoad();
         var journalled = journal is null ? null : await ReadJournalledUploadAsync(journal, ct).ConfigureAwait(false);
         // A journalled upload the server holds complete, with every byte, is this file's finished upload: an
         // earlier run stopped between the server's "complete" and the ledger. Only this machine knew its id.
         if (journalled is { IsComplete: true } && journalled.Offset == _file.Length)
             return await RecoverFinishedAsync(journalled, digest, ct).ConfigureAwait(false);
         var resumed = _options.Resume && journalled is not null && TryResume(journalled);
-        if (!_options.Resume) _journal.Delete(_baseUrl, _file.FullName);
+        if (!_options.Resume) _resume.Forget();
         var resumedFrom = resumed ? _offset : 0;
 
         var chunks = 0;
@@ -95,7 +95,7 @@ internal sealed class FileUploadRun
             {
                 restartedAfterExpiry = true;
                 _stats.Log?.Warning($"The upload {_id} of '{_file.Name}' expired on the server; starting a new upload.");
-                _journal.Delete(_baseUrl, _file.FullName);
+                _resume.Forget();
                 (_url, _id, _offset, resumed, resumedFrom, _replacedUrlReported) = (null, null, 0, false, 0, false);
                 continue;
             }
@@ -114,7 +114,7 @@ internal sealed class FileUploadRun
 
             Adopt(record);
             chunks++;
-            SaveJournal();
+            _resume.Save(_url!, _id!, _offset);
         }
 
         // Every byte is acknowledged. Only now may the server be asked to finish: a drf-chunked-upload server
@@ -141,7 +141,7 @@ internal sealed class FileUploadRun
             differences.Add($"its size is {final.Size} bytes where the file has {_file.Length}");
         if (differences.Count == 0) return;
 
-        _journal.Delete(_baseUrl, _file.FullName);
+        _resume.Forget();
         throw new SynapseClientException(SynapseErrorKind.ChecksumMismatch,
             $"The server reports upload {final.Id} of '{_file.Name}' complete, but holds something else: {string.Join(" and ", differences)}. "
             + "That upload can never be finished again; upload the file anew.",
@@ -183,25 +183,12 @@ internal sealed class FileUploadRun
     {
         NoteReplacedUrl(final);
         CheckServerCopy(final, md5);
-        RecordCompleted(final.Id, final.Url, md5);
-        _journal.Delete(_baseUrl, _file.FullName);
+        _resume.Complete(final.Id, final.Url, md5);
         Report(UploadPhase.Completed, _file.Length);
         return new UploadResult(final.Id, _file.FullName, _file.Length, md5, final.Url, final.StatusName ?? UploadRecord.CompleteName,
             chunks, _clock.Elapsed, bytesSent, _stats.Retries, resumed, resumedFrom, final.Fields,
             serverChecksum: final.Checksum, serverSize: final.Size);
     }
-
-    private void RecordCompleted(string id, Uri url, string md5) => _ledger.Record(new LedgerEntry
-    {
-        BaseUrl = _baseUrl.AbsoluteUri,
-        FullName = _file.FullName,
-        Length = _file.Length,
-        LastWriteTimeUtc = _file.LastWriteTimeUtc,
-        Md5 = md5,
-        UploadId = id,
-        UploadUrl = url.AbsoluteUri,
-        CompletedAtUtc = DateTime.UtcNow,
-    }, _stats.Log);
 
     private async Task<UploadRecord> FinishAsync(string md5, CancellationToken ct)
     {
@@ -220,7 +207,7 @@ internal sealed class FileUploadRun
         catch (SynapseClientException ex) when (ex.Kind == SynapseErrorKind.ChecksumMismatch)
         {
             // The server's bytes are not the file's; resuming that upload could never succeed.
-            _journal.Delete(_baseUrl, _file.FullName);
+            _resume.Forget();
             throw new SynapseClientException(SynapseErrorKind.ChecksumMismatch,
                 $"The server's copy of '{_file.Name}' does not match the file's MD5 {md5}; the upload was not completed. {ex.Detail}".TrimEnd(),
                 ex.StatusCode, ex.Detail, ex.ResponseBody, _file.FullName, ex);
@@ -229,17 +216,10 @@ internal sealed class FileUploadRun
 
     /// <summary>
     /// The server's record of the upload this file's journal names, or null (the journal then goes, with a warning)
-    /// when the file changed since or the upload is gone from the server.
+    /// when the upload is gone from the server.
     /// </summary>
     private async Task<UploadRecord?> ReadJournalledUploadAsync(JournalEntry entry, CancellationToken ct)
     {
-        if (entry.Length != _file.Length || entry.LastWriteTimeUtc != _file.LastWriteTimeUtc)
-        {
-            _stats.Log?.Warning($"'{_file.Name}' changed since its upload {entry.UploadId} was interrupted (length or last-write time); starting a new upload.");
-            _journal.Delete(_baseUrl, _file.FullName);
-            return null;
-        }
-
         // A journal holds the url actually used; one from an older version may name another origin, which is never contacted.
         var journalUrl = Uri.TryCreate(entry.UploadUrl, UriKind.Absolute, out var u) ? u : null;
         var url = UploadOrigin.UrlFor(_baseUrl, entry.UploadId, journalUrl);
@@ -250,7 +230,7 @@ internal sealed class FileUploadRun
         catch (SynapseClientException ex) when (ex.Kind is SynapseErrorKind.UploadNotFound or SynapseErrorKind.UploadExpired)
         {
             _stats.Log?.Warning($"The interrupted upload {entry.UploadId} of '{_file.Name}' is gone from the server (HTTP {ex.StatusCode}); starting a new upload.");
-            _journal.Delete(_baseUrl, _file.FullName);
+            _resume.Forget();
             return null;
         }
     }
@@ -263,7 +243,7 @@ internal sealed class FileUploadRun
             _stats.Log?.Warning(record.IsComplete
                 ? $"The upload {record.Id} of '{_file.Name}' is complete on the server but holds {record.Offset} of its {_file.Length} bytes; starting a new upload."
                 : $"The server holds more bytes of upload {record.Id} than '{_file.Name}' has; starting a new upload.");
-            _journal.Delete(_baseUrl, _file.FullName);
+            _resume.Forget();
             return false;
         }
 
@@ -294,28 +274,6 @@ internal sealed class FileUploadRun
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
         StartPhase(UploadPhase.Uploading, _offset);
-    }
-
-    private void SaveJournal()
-    {
-        try
-        {
-            _journal.Save(new JournalEntry
-            {
-                BaseUrl = _baseUrl.AbsoluteUri,
-                UploadUrl = _url!.AbsoluteUri,
-                UploadId = _id!,
-                FullName = _file.FullName,
-                Length = _file.Length,
-                LastWriteTimeUtc = _file.LastWriteTimeUtc,
-                Offset = _offset,
-            });
-        }
-        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-        {
-            // The upload itself is fine; only a later resume loses its shortcut.
-            _stats.Log?.Warning($"Could not write the resume journal in '{_journal.Directory}': {ex.Message}");
-        }
     }
 
     private void CheckOffset(long serverOffset, Exception? inner)

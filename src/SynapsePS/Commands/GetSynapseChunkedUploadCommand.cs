@@ -17,8 +17,6 @@ public sealed class GetSynapseChunkedUploadCommand : SynapseCommandBase
     private const string IdSet = "Id";
     private const string UrlSet = "Url";
 
-    private SynapseUploadClient? _client;
-
     /// <summary>Upload ids; Send-SynapseChunkedUpload and Invoke-SynapseBatchUpload results bind here by their Id.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
     [AllowNull]
@@ -39,7 +37,7 @@ public sealed class GetSynapseChunkedUploadCommand : SynapseCommandBase
     [Parameter]
     public SynapseConnection? Connection { get; set; }
 
-    private SynapseUploadClient Client => _client ??= CreateClient(Connection, new UploadOptions());
+    private SynapseUploadClient Client => ClientFor(Connection, static () => new UploadOptions());
 
     protected override void ProcessRecord()
     {

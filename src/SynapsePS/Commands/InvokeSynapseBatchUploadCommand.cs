@@ -10,8 +10,9 @@ namespace SynapsePS.Commands;
 
 /// <summary>
 /// Uploads many files with up to -ThrottleLimit uploads at once. The engine's <see cref="UploadBatch"/> checks,
-/// skips and schedules; this cmdlet binds, writes each result as it settles (on the pipeline thread, through the
-/// pump), and draws one overall progress bar plus one per lane. It keeps nothing per file once written: the
+/// skips and schedules; this cmdlet binds, submits each file (awaiting the submission, which holds the pipeline
+/// back while every lane is busy), writes each result as it settles (on the pipeline thread, through the pump),
+/// and draws one overall progress bar plus one per lane. It keeps nothing per file once written: the
 /// summary holds counts and the failed files only.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "SynapseBatchUpload", DefaultParameterSetName = PathSet,
@@ -63,23 +64,14 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
             if (!ShouldProcess(path!, $"Upload to {TargetDescription}")) continue;
 
             var batch = _batch ??= StartBatch();
-            if (batch.Admit(path!) is { } file)
-            {
-                var free = batch.WaitForFreeLaneAsync();
-                // A lane is free most of the time; only a full batch needs the pump while it waits.
-                if (!free.IsCompleted) Await(free.ContinueWith(static t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), _pump, Render);
-                else free.GetAwaiter().GetResult();
-                var lane = batch.Start(file);
-                _progress?.Queued(lane.Length);
-            }
-            _pump.Drain();
+            Await(batch.SubmitAsync(path!), _pump, Render);
             _progress?.RenderIfDue(Settled);
         }
     }
 
     protected override void EndProcessing()
     {
-        if (_batch is not null) Await(_batch.WhenIdleAsync().ContinueWith(static _ => true, TaskScheduler.Default), _pump, Render);
+        if (_batch is not null) Await(_batch.WhenIdleAsync(), _pump, Render);
         _progress?.Complete();
         if (Summary) WriteObject(new BatchUploadSummary(_succeeded, _skipped, _failed, _bytesUploaded, _clock.Elapsed));
     }
@@ -90,7 +82,7 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
             ? (long?)Math.Min(long.MaxValue, MaxSizeGB * 1024 * 1024 * 1024) : null;
         var batch = new UploadBatch(Client, ThrottleLimit, maxBytes, new PumpLog(_pump, this),
             result => _pump.Post(() => Settle(result)), Cancellation);
-        if (ShowProgress) _progress = new BatchProgressView(this, OverallProgressId, batch.Lanes, _clock);
+        if (ShowProgress) _progress = new BatchProgressView(this, OverallProgressId, batch, _clock);
         return batch;
     }
 

@@ -3,12 +3,14 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using SynapsePS.Hosting;
+using SynapsePS.Resilience;
 
 namespace SynapsePS.Commands;
 
 /// <summary>
 /// What the cmdlets that call the engine share: the client for the call's connection, cancellation, running the
-/// engine off the pipeline thread while every Write* stays on it, and reporting failures.
+/// engine off the pipeline thread while every Write* stays on it, and reporting failures. -Connection itself is
+/// declared by each command that has one: Test-SynapseUploadFile shares the path parameters below and has none.
 /// </summary>
 public abstract class SynapseCommandBase : PSCmdlet
 {
@@ -18,11 +20,16 @@ public abstract class SynapseCommandBase : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
+    private SynapseUploadClient? _client;
+
     /// <summary>
-    /// A client for <paramref name="connection"/>, else the session's Connect-Synapse default, else the environment;
-    /// a missing or unusable connection ends the call.
+    /// The client of this call, built on first use for <paramref name="connection"/> (the command's -Connection), else
+    /// the session's Connect-Synapse default, else the environment; a missing or unusable connection ends the call.
     /// </summary>
-    private protected SynapseUploadClient CreateClient(SynapseConnection? connection, UploadOptions options)
+    private protected SynapseUploadClient ClientFor(SynapseConnection? connection, Func<UploadOptions> options) =>
+        _client ??= CreateClient(connection, options());
+
+    private SynapseUploadClient CreateClient(SynapseConnection? connection, UploadOptions options)
     {
         try
         {
@@ -39,7 +46,7 @@ public abstract class SynapseCommandBase : PSCmdlet
     private protected void ReportFailure(SynapseClientException ex, object? target)
     {
         var record = ErrorMap.ToRecord(ex, target);
-        if (ErrorMap.DoomsTheCall(ex))
+        if (FailureClassifier.EndsTheCall(ex))
         {
             _stop.Cancel();   // stop every other request of this call before ending it
             ThrowTerminatingError(record);

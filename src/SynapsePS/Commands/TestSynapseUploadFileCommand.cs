@@ -1,7 +1,7 @@
 using System;
 using System.Management.Automation;
 using SynapsePS.Hosting;
-using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS.Commands;
 

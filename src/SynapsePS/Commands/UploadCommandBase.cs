@@ -7,8 +7,6 @@ namespace SynapsePS.Commands;
 /// <summary>What the upload cmdlets share: path and tuning parameters, and the connection.</summary>
 public abstract class UploadCommandBase : FileCommandBase
 {
-    private SynapseUploadClient? _client;
-
     /// <summary>Bytes per chunk; 64 KiB to 1 GiB.</summary>
     [Parameter]
     [ValidateRange(UploadOptions.MinChunkSize, UploadOptions.MaxChunkSize)]
@@ -48,7 +46,7 @@ public abstract class UploadCommandBase : FileCommandBase
     protected string TargetDescription => (Connection ?? SessionConnection.Current)?.BaseUrl.AbsoluteUri ?? "the Synapse backend";
 
     /// <summary>The client for this call, built once; a missing or unusable connection ends the call.</summary>
-    private protected SynapseUploadClient Client => _client ??= CreateClient(Connection, new UploadOptions
+    private protected SynapseUploadClient Client => ClientFor(Connection, () => new UploadOptions
     {
         ChunkSize = ChunkSize,
         MaxRetries = MaxRetries,

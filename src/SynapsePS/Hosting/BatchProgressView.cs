@@ -15,28 +15,21 @@ internal sealed class BatchProgressView
     private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(200);
 
     private readonly ProgressView _overall;
+    private readonly UploadBatch _batch;
     private readonly IReadOnlyList<BatchLane> _lanes;
     private readonly ProgressView[] _laneViews;
     private readonly Stopwatch _clock;
-    private long _bytesQueued;
     private long _bytesSettled;
-    private int _filesQueued;
     private TimeSpan _nextRender;
 
-    public BatchProgressView(Cmdlet cmdlet, int overallId, IReadOnlyList<BatchLane> lanes, Stopwatch clock)
+    public BatchProgressView(Cmdlet cmdlet, int overallId, UploadBatch batch, Stopwatch clock)
     {
         _overall = new ProgressView(cmdlet, overallId);
-        _lanes = lanes;
+        _batch = batch;
+        var lanes = _lanes = batch.Lanes;
         _clock = clock;
         _laneViews = new ProgressView[lanes.Count];
         for (var i = 0; i < lanes.Count; i++) _laneViews[i] = new ProgressView(cmdlet, overallId + 1 + i, overallId);
-    }
-
-    /// <summary>A file started uploading on a lane.</summary>
-    public void Queued(long length)
-    {
-        _filesQueued++;
-        _bytesQueued += length;
     }
 
     /// <summary>A file settled (uploaded, skipped or failed).</summary>
@@ -65,8 +58,8 @@ internal sealed class BatchProgressView
         }
         var elapsed = _clock.Elapsed;
         var done = _bytesSettled + inFlight;
-        _overall.Render(new UploadProgress($"{settledFiles} of {Math.Max(settledFiles, _filesQueued)} files", UploadPhase.Uploading,
-            done, Math.Max(1, Math.Max(done, _bytesQueued)), elapsed, done));
+        _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, _batch.FilesStarted)} files",
+            done, Math.Max(1, Math.Max(done, _batch.BytesStarted)), elapsed);
     }
 
     public void Complete()

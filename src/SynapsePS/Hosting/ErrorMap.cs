@@ -49,13 +49,4 @@ internal static class ErrorMap
 
     public static ErrorRecord ToRecord(SynapseErrorKind kind, string message, object? target) =>
         ToRecord(new SynapseClientException(kind, message, filePath: target as string), target);
-
-    /// <summary>
-    /// A failure that dooms every file of the call (no file can succeed), so the call ends: every file goes to the
-    /// same server, through the same proxy, with the same certificates.
-    /// </summary>
-    public static bool DoomsTheCall(SynapseClientException ex) =>
-        ex.Kind is SynapseErrorKind.AuthenticationFailed or SynapseErrorKind.InvalidConnection
-            or SynapseErrorKind.ConnectionNotConfigured or SynapseErrorKind.HashAlgorithmUnavailable
-            or SynapseErrorKind.CertificateRejected or SynapseErrorKind.ProxyAuthenticationRequired;
 }

@@ -22,15 +22,32 @@ internal sealed class ProgressView
         _parentId = parentId;
     }
 
+    /// <summary>One file's bar: what is done to the file, and how far.</summary>
     public void Render(UploadProgress? progress)
     {
         if (progress is null || ReferenceEquals(progress, _shown)) return;
         _shown = progress;
-        var record = new ProgressRecord(_activityId, Activity(progress), Status(progress))
+        Write(Activity(progress), progress.BytesDone, progress.TotalBytes, progress.BytesPerSecond, progress.PercentComplete, progress.Remaining);
+    }
+
+    /// <summary>A bar that stands for no one file (a batch's overall bar): <paramref name="activity"/> says what it counts.</summary>
+    public void Render(string activity, long bytesDone, long totalBytes, TimeSpan elapsed)
+    {
+        _shown = null;
+        var rate = elapsed.TotalSeconds > 0 ? bytesDone / elapsed.TotalSeconds : 0;
+        var percent = totalBytes <= 0 ? 100 : (int)Math.Min(100, bytesDone * 100 / totalBytes);
+        TimeSpan? remaining = rate > 0 ? TimeSpan.FromSeconds((totalBytes - bytesDone) / rate) : null;
+        Write(activity, bytesDone, totalBytes, rate, percent, remaining);
+    }
+
+    private void Write(string activity, long bytesDone, long totalBytes, double bytesPerSecond, int percent, TimeSpan? remaining)
+    {
+        var record = new ProgressRecord(_activityId, activity,
+            $"{Units.Bytes(bytesDone)} of {Units.Bytes(totalBytes)} at {Units.Bytes((long)bytesPerSecond)}/s")
         {
             ParentActivityId = _parentId,
-            PercentComplete = progress.PercentComplete,
-            SecondsRemaining = progress.Remaining is { } r ? (int)Math.Min(int.MaxValue, r.TotalSeconds) : -1,
+            PercentComplete = percent,
+            SecondsRemaining = remaining is { } r ? (int)Math.Min(int.MaxValue, r.TotalSeconds) : -1,
         };
         _cmdlet.WriteProgress(record);
         _open = true;
@@ -54,7 +71,4 @@ internal sealed class ProgressView
         UploadPhase.Finishing => $"Finishing {System.IO.Path.GetFileName(p.FullName)}",
         _ => $"Uploading {System.IO.Path.GetFileName(p.FullName)}",
     };
-
-    private static string Status(UploadProgress p) =>
-        $"{Units.Bytes(p.BytesDone)} of {Units.Bytes(p.TotalBytes)} at {Units.Bytes((long)p.BytesPerSecond)}/s";
 }

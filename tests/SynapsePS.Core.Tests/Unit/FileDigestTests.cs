@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS.Core.Tests.Unit;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SynapsePS.Upload;
+using SynapsePS.Files;
 
 namespace SynapsePS.Core.Tests.Unit;
 

@@ -3,7 +3,7 @@ using SynapsePS.Protocol;
 namespace SynapsePS.Core.Tests.Unit;
 
 /// <summary>What each answer of the server means (no server needed).</summary>
-public sealed class ErrorClassificationTests
+public sealed class ErrorKindsTests
 {
     [Theory]
     [InlineData(400, "checksum does not match", SynapseErrorKind.ChecksumMismatch)]
@@ -25,22 +25,6 @@ public sealed class ErrorClassificationTests
     [InlineData(302, null, SynapseErrorKind.UnexpectedResponse)]
     [InlineData(418, null, SynapseErrorKind.UnexpectedResponse)]
     public void Status_and_detail_give_the_kind(int status, string? detail, SynapseErrorKind kind) =>
-        Assert.Equal(kind, ErrorClassification.KindForStatus(status, detail));
+        Assert.Equal(kind, ErrorKinds.KindForStatus(status, detail));
 
-    [Theory]
-    [InlineData(408, true)]
-    [InlineData(429, true)]
-    [InlineData(500, true)]
-    [InlineData(502, true)]
-    [InlineData(503, true)]
-    [InlineData(504, true)]
-    [InlineData(400, false)]
-    [InlineData(401, false)]
-    [InlineData(404, false)]
-    [InlineData(407, false)]
-    [InlineData(413, false)]
-    [InlineData(501, false)]
-    [InlineData(507, false)]
-    public void Only_answers_that_may_change_are_retried(int status, bool transient) =>
-        Assert.Equal(transient, ErrorClassification.IsTransientStatus(status));
 }

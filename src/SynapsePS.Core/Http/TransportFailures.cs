@@ -3,33 +3,11 @@ using System.Net;
 using System.Net.Http;
 using System.Security.Authentication;
 
-namespace SynapsePS.Protocol;
+namespace SynapsePS.Http;
 
-/// <summary>What an HTTP answer of the chunked-upload protocol means: its failure kind, and whether to try again.</summary>
-internal static class ErrorClassification
+/// <summary>What a failed exchange's exception says happened on the way: a refused tunnel, a refused handshake, a closed connection.</summary>
+internal static class TransportFailures
 {
-    public static bool IsTransientStatus(int status) =>
-        status is 408 or 429 or 500 or 502 or 503 or 504;
-
-    public static SynapseErrorKind KindForStatus(int status, string? detail) => status switch
-    {
-        // drf-chunked-upload's "checksum does not match"; not its "Checksum of type 'md5' is required".
-        400 when Mentions(detail, "checksum") && Mentions(detail, "not match") => SynapseErrorKind.ChecksumMismatch,
-        400 when Mentions(detail, "Offsets do not match") => SynapseErrorKind.OffsetMismatch,
-        400 => SynapseErrorKind.ServerRejectedRequest,
-        401 => SynapseErrorKind.AuthenticationFailed,
-        403 => SynapseErrorKind.AccessDenied,
-        404 => SynapseErrorKind.UploadNotFound,
-        407 => SynapseErrorKind.ProxyAuthenticationRequired,
-        408 => SynapseErrorKind.RequestTimedOut,
-        410 => SynapseErrorKind.UploadExpired,
-        413 => SynapseErrorKind.FileTooLarge,
-        429 => SynapseErrorKind.ServerThrottled,
-        507 => SynapseErrorKind.InsufficientStorage,
-        >= 500 => SynapseErrorKind.ServerError,
-        _ => SynapseErrorKind.UnexpectedResponse,
-    };
-
     /// <summary>A proxy refused to open a tunnel (https through a proxy) with 407: its credential is missing or wrong.</summary>
     public static bool IsProxyAuthenticationRefusal(Exception? ex)
     {
@@ -42,7 +20,7 @@ internal static class ErrorClassification
         return false;
     }
 
-    /// <summary>The TLS handshake failed: a certificate was refused, on either side. Retrying cannot mend it.</summary>
+    /// <summary>The TLS handshake failed: a certificate was refused, on either side.</summary>
     public static bool IsTlsRefusal(Exception? ex)
     {
         for (; ex is not null; ex = ex.InnerException)
@@ -67,7 +45,4 @@ internal static class ErrorClassification
         return ex.GetType().GetProperty("StatusCode")?.GetValue(ex) as HttpStatusCode?;
 #endif
     }
-
-    private static bool Mentions(string? text, string what) =>
-        text is not null && text.IndexOf(what, StringComparison.OrdinalIgnoreCase) >= 0;
 }

@@ -2,7 +2,7 @@ using System;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SynapsePS.Upload;
+namespace SynapsePS.Files;
 
 /// <summary>
 /// MD5 of a growing prefix of the file. Bytes are fed as they are sent; bytes below the prefix already hashed

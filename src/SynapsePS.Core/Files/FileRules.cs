@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.InteropServices;
 
-namespace SynapsePS.Upload;
+namespace SynapsePS.Files;
 
 /// <summary>
 /// The one answer to "can this file be uploaded?": it exists, is a regular file, is not empty, is within the size
@@ -22,21 +21,16 @@ public static class FileRules
         return check;
     }
 
-    /// <summary>Opens a file for upload, or throws the first rule it breaks.</summary>
-    internal static FileStream Open(string fullName)
-    {
-        var check = Evaluate(fullName, null, out var stream);
-        if (check.Valid) return stream!;
-        stream?.Dispose();
-        throw new SynapseClientException(check.Problem ?? SynapseErrorKind.FileUnreadable,
-            $"'{fullName}' cannot be uploaded: {check.Reasons[0]}", filePath: fullName);
-    }
+    /// <summary>The failure of a file that breaks the rules, naming every rule it breaks.</summary>
+    internal static SynapseClientException Refusal(UploadFileCheck check) =>
+        new(check.Problem ?? SynapseErrorKind.FileUnreadable, $"'{check.Path}' cannot be uploaded: {string.Join(" ", check.Reasons)}",
+            filePath: check.Path);
 
-    /// <summary>Opens the file the way the upload reads it: read-only, sharing everything (a writer is caught by the length and time checks).</summary>
-    internal static FileStream OpenShared(string fullName) =>
-        new(fullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
-
-    private static UploadFileCheck Evaluate(string path, long? maxBytes, out FileStream? stream)
+    /// <summary>
+    /// Checks a file; when it passes, <paramref name="stream"/> is the file opened the way the upload reads it
+    /// (read-only, sharing everything: a writer is caught by the length and time checks), else null.
+    /// </summary>
+    internal static UploadFileCheck Evaluate(string path, long? maxBytes, out FileStream? stream)
     {
         stream = null;
         var reasons = new List<string>();
@@ -72,7 +66,7 @@ public static class FileRules
 
         try
         {
-            stream = OpenShared(path);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
             var head = new byte[HeadBytes];
             var got = 0;
             while (got < head.Length)
@@ -93,64 +87,11 @@ public static class FileRules
             Fail(SynapseErrorKind.FileUnreadable, $"It cannot be opened for reading: {ex.Message}");
         }
 
-        if (reasons.Count > 0 && problem != SynapseErrorKind.FileTooLarge)
+        if (reasons.Count > 0)
         {
             stream?.Dispose();
             stream = null;
         }
         return Answer(length);
     }
-}
-
-/// <summary>
-/// The file type from stat(2) on Unix, through the runtime's own System.Native library (its FileStatus layout is
-/// the runtime's, the same on every architecture). Null where it cannot be asked (Windows, .NET Framework).
-/// </summary>
-internal static class UnixFileType
-{
-    public enum Kind { Regular, Directory, Fifo, CharacterDevice, BlockDevice, Socket, Other }
-
-    // FileStatus of System.Native (Flags, Mode, Uid, Gid, Size, then times and ids); padded for what follows Mode.
-    [StructLayout(LayoutKind.Sequential, Size = 256)]
-    private struct FileStatus
-    {
-        public int Flags;
-        public int Mode;
-    }
-
-    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
-    private static extern int Stat(byte[] utf8Path, out FileStatus status);
-
-    public static Kind? Of(string path)
-    {
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return null;
-        try
-        {
-            if (Stat(System.Text.Encoding.UTF8.GetBytes(path + "\0"), out var status) != 0) return null;
-            return (status.Mode & 0xF000) switch
-            {
-                0x8000 => Kind.Regular,
-                0x4000 => Kind.Directory,
-                0x1000 => Kind.Fifo,
-                0x2000 => Kind.CharacterDevice,
-                0x6000 => Kind.BlockDevice,
-                0xC000 => Kind.Socket,
-                _ => Kind.Other,
-            };
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or MarshalDirectiveException)
-        {
-            return null;
-        }
-    }
-
-    public static string Describe(Kind kind) => kind switch
-    {
-        Kind.Fifo => "named pipe",
-        Kind.CharacterDevice => "character device",
-        Kind.BlockDevice => "block device",
-        Kind.Socket => "socket",
-        Kind.Directory => "directory",
-        _ => "special file",
-    };
 }

@@ -3,7 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace SynapsePS.Upload;
+namespace SynapsePS.Files;
 
 /// <summary>
 /// The file being uploaded, opened read-only once, with the length and last-write time it had at the start,
@@ -29,17 +29,28 @@ internal sealed class LocalFile : IDisposable
     public long Length { get; }
     public DateTime LastWriteTimeUtc { get; }
 
-    /// <summary>Opens a file for upload, or throws the first upload rule it breaks (<see cref="FileRules"/>).</summary>
-    public static LocalFile Open(string path)
+    /// <summary>Opens a file for upload, or throws the upload rule it breaks (<see cref="FileRules"/>).</summary>
+    public static LocalFile Open(string path) =>
+        TryOpen(FullPath(path), maxBytes: null, out var check) ?? throw FileRules.Refusal(check);
+
+    /// <summary>The full path of <paramref name="path"/>; one that is no valid path fails as PathNotFound.</summary>
+    public static string FullPath(string path)
     {
-        string fullName;
-        try { fullName = Path.GetFullPath(path); }
+        try { return Path.GetFullPath(path); }
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
             throw new SynapseClientException(SynapseErrorKind.PathNotFound, $"'{path}' is not a valid path: {ex.Message}", filePath: path, inner: ex);
         }
+    }
 
-        var stream = FileRules.Open(fullName);
+    /// <summary>
+    /// Checks a file against the upload rules and, when it passes, keeps it open for its upload: the handle the
+    /// check read is the one the upload reads, so a file is opened once. Null when it breaks a rule (see <paramref name="check"/>).
+    /// </summary>
+    public static LocalFile? TryOpen(string fullName, long? maxBytes, out UploadFileCheck check)
+    {
+        check = FileRules.Evaluate(fullName, maxBytes, out var stream);
+        if (stream is null) return null;
         // Length and time as of the open: any change after this is caught before the server is asked to finish.
         var info = new FileInfo(fullName);
         return new LocalFile(fullName, stream, info.Length, info.LastWriteTimeUtc);

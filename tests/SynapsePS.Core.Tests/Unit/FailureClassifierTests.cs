@@ -1,0 +1,136 @@
+using SynapsePS.Resilience;
+using SynapsePS.Protocol;
+
+namespace SynapsePS.Core.Tests.Unit;
+
+/// <summary>
+/// The table of what happens after a failure: each row is a failure (its kind, HTTP status, Retry-After) and how
+/// many retries its request has used, and the classifier's answer. MaxRetries is 3 throughout.
+/// </summary>
+public sealed class FailureClassifierTests
+{
+    private static readonly FailureClassifier s_classifier = new(new UploadOptions { MaxRetries = 3 });
+
+    private static SynapseClientException Failure(SynapseErrorKind kind, int? status = null, double? retryAfterSec = null) =>
+        new(kind, "test", status, retryAfter: retryAfterSec is { } s ? TimeSpan.FromSeconds(s) : null);
+
+    public static TheoryData<string, SynapseErrorKind, int?, int, FailureAction> Table => new()
+    {
+        // A busy, restarting or unreachable server: the same request again, while retries are left.
+        { "connection failed", SynapseErrorKind.ConnectionFailed, null, 0, FailureAction.RetryRequest },
+        { "no progress (inactivity)", SynapseErrorKind.RequestTimedOut, null, 2, FailureAction.RetryRequest },
+        { "408", SynapseErrorKind.RequestTimedOut, 408, 0, FailureAction.RetryRequest },
+        { "429", SynapseErrorKind.ServerThrottled, 429, 0, FailureAction.RetryRequest },
+        { "500", SynapseErrorKind.ServerError, 500, 0, FailureAction.RetryRequest },
+        { "502", SynapseErrorKind.ServerError, 502, 1, FailureAction.RetryRequest },
+        { "503", SynapseErrorKind.ServerError, 503, 0, FailureAction.RetryRequest },
+        { "504", SynapseErrorKind.ServerError, 504, 0, FailureAction.RetryRequest },
+        // ... and once they are spent, only this file fails.
+        { "connection failed, retries spent", SynapseErrorKind.ConnectionFailed, null, 3, FailureAction.FailFile },
+        { "503, retries spent", SynapseErrorKind.ServerError, 503, 3, FailureAction.FailFile },
+        { "429, retries spent", SynapseErrorKind.ServerThrottled, 429, 3, FailureAction.FailFile },
+        // Answers that sending again cannot change: this file fails.
+        { "400", SynapseErrorKind.ServerRejectedRequest, 400, 0, FailureAction.FailFile },
+        { "400 checksum", SynapseErrorKind.ChecksumMismatch, 400, 0, FailureAction.FailFile },
+        { "400 offsets", SynapseErrorKind.OffsetMismatch, 400, 0, FailureAction.FailFile },
+        { "403", SynapseErrorKind.AccessDenied, 403, 0, FailureAction.FailFile },
+        { "404", SynapseErrorKind.UploadNotFound, 404, 0, FailureAction.FailFile },
+        { "410", SynapseErrorKind.UploadExpired, 410, 0, FailureAction.FailFile },
+        { "413", SynapseErrorKind.FileTooLarge, 413, 0, FailureAction.FailFile },
+        { "501", SynapseErrorKind.ServerError, 501, 0, FailureAction.FailFile },
+        { "507", SynapseErrorKind.InsufficientStorage, 507, 0, FailureAction.FailFile },
+        { "302", SynapseErrorKind.UnexpectedResponse, 302, 0, FailureAction.FailFile },
+        { "a reply that breaks the protocol", SynapseErrorKind.UnexpectedResponse, null, 0, FailureAction.FailFile },
+        { "the file changed", SynapseErrorKind.FileChangedDuringUpload, null, 0, FailureAction.FailFile },
+        { "the file is gone", SynapseErrorKind.PathNotFound, null, 0, FailureAction.FailFile },
+        { "a bug of ours", SynapseErrorKind.UnexpectedError, null, 0, FailureAction.FailFile },
+        { "a url outside the base URL", SynapseErrorKind.UrlNotUnderBaseUrl, null, 0, FailureAction.FailFile },
+        // What dooms every file of the call ends it at once, retries left or not.
+        { "401", SynapseErrorKind.AuthenticationFailed, 401, 0, FailureAction.EndCall },
+        { "407", SynapseErrorKind.ProxyAuthenticationRequired, 407, 0, FailureAction.EndCall },
+        { "certificate refused", SynapseErrorKind.CertificateRejected, null, 0, FailureAction.EndCall },
+        { "bad connection", SynapseErrorKind.InvalidConnection, null, 0, FailureAction.EndCall },
+        { "no connection", SynapseErrorKind.ConnectionNotConfigured, null, 0, FailureAction.EndCall },
+        { "no MD5 (FIPS)", SynapseErrorKind.HashAlgorithmUnavailable, null, 0, FailureAction.EndCall },
+    };
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public void After_a_failed_attempt(string failure, SynapseErrorKind kind, int? status, int retriesUsed, FailureAction action)
+    {
+        var decision = s_classifier.AfterAttempt(Failure(kind, status), retriesUsed);
+        Assert.True(decision.Action == action, $"{failure} after {retriesUsed} retries: {decision.Action}, expected {action}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public void A_failure_ends_the_call_exactly_when_the_table_says_so(string failure, SynapseErrorKind kind, int? status, int retriesUsed, FailureAction action)
+    {
+        _ = retriesUsed;
+        Assert.True(FailureClassifier.EndsTheCall(Failure(kind, status)) == (action == FailureAction.EndCall), failure);
+    }
+
+    [Theory]
+    [InlineData(408, true)]
+    [InlineData(429, true)]
+    [InlineData(500, true)]
+    [InlineData(502, true)]
+    [InlineData(503, true)]
+    [InlineData(504, true)]
+    [InlineData(400, false)]
+    [InlineData(401, false)]
+    [InlineData(404, false)]
+    [InlineData(407, false)]
+    [InlineData(413, false)]
+    [InlineData(501, false)]
+    [InlineData(507, false)]
+    public void Only_answers_that_may_change_are_retried(int status, bool transient) =>
+        Assert.Equal(transient, FailureClassifier.MayChange(ErrorKinds.KindForStatus(status, null), status));
+
+    [Fact]
+    public void A_retry_waits_for_the_backoff_unless_the_server_named_a_wait()
+    {
+        Assert.Null(s_classifier.AfterAttempt(Failure(SynapseErrorKind.ServerError, 503), 0).Delay);
+        Assert.Equal(TimeSpan.FromSeconds(7), s_classifier.AfterAttempt(Failure(SynapseErrorKind.ServerThrottled, 429, 7), 0).Delay);
+    }
+
+    [Fact]
+    public void A_servers_Retry_After_is_capped()
+    {
+        var decision = s_classifier.AfterAttempt(Failure(SynapseErrorKind.ServerError, 503, retryAfterSec: 3600), 0);
+        Assert.Equal(FailureAction.RetryRequest, decision.Action);
+        Assert.Equal(UploadOptions.MaxRetryAfter, decision.Delay);
+    }
+
+    [Fact]
+    public void Without_retries_nothing_is_retried()
+    {
+        var none = new FailureClassifier(new UploadOptions { MaxRetries = 0 });
+        Assert.Equal(FailureAction.FailFile, none.AfterAttempt(Failure(SynapseErrorKind.ConnectionFailed), 0).Action);
+        Assert.Equal(FailureAction.EndCall, none.AfterAttempt(Failure(SynapseErrorKind.AuthenticationFailed, 401), 0).Action);
+    }
+
+    /// <summary>docs/error-ids.md says for every ErrorId whether it is retried and whether it ends the call: as decided here.</summary>
+    [Fact]
+    public void The_error_id_table_says_what_the_classifier_decides()
+    {
+        var rows = File.ReadAllLines(RepositoryFiles.PathOf("docs", "error-ids.md"))
+            .Where(line => line.StartsWith("| `", StringComparison.Ordinal))
+            .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
+            .ToDictionary(cells => Enum.Parse<SynapseErrorKind>(cells[1].Trim('`')));
+        Assert.Equal(Enum.GetValues<SynapseErrorKind>().Length, rows.Count);
+
+        var wrong = new List<string>();
+        foreach (var (kind, cells) in rows)
+        {
+            // The statuses the row names ("500, 502, 503, 504", "408 or none"), and no status at all where it says so.
+            var statuses = System.Text.RegularExpressions.Regex.Matches(cells[3], @"\d{3}").Select(m => (int?)int.Parse(m.Value)).ToList();
+            if (statuses.Count == 0 || cells[3].Contains("none")) statuses.Add(null);
+            var retried = statuses.Any(status => FailureClassifier.MayChange(kind, status));
+            var ends = FailureClassifier.EndsTheCall(new SynapseClientException(kind, "test", statuses[0]));
+            if ((cells[4] == "yes") != retried) wrong.Add($"{kind}: Retried says '{cells[4]}', the classifier {(retried ? "retries" : "does not retry")}");
+            if ((cells[5] == "yes") != ends) wrong.Add($"{kind}: Ends the call says '{cells[5]}', the classifier {(ends ? "ends" : "does not end")} the call");
+        }
+        Assert.Empty(wrong);
+    }
+}
