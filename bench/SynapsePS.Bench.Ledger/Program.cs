@@ -7,16 +7,20 @@ using SynapsePS.Resume;
 // lookups (hits and misses), a full enumeration and the disk it takes; prints the machine and a Markdown table.
 //   dotnet run -c Release --project bench/SynapsePS.Bench.Ledger [-- [--root /tmp] [--keep] [entries ...]]
 // Defaults: --root /tmp, entries 1000 1000000. Figures are warm-cache: the files just written are in the page cache.
+// With --claims it measures the upload claims instead (ClaimsBench.cs).
 
 var root = Directory.Exists("/tmp") ? "/tmp" : Path.GetTempPath();
 var keep = false;
+var claims = false;
 var sizes = new List<int>();
 for (var i = 0; i < args.Length; i++)
 {
     if (args[i] == "--root") root = args[++i];
     else if (args[i] == "--keep") keep = true;
+    else if (args[i] == "--claims") claims = true;
     else sizes.Add(int.Parse(args[i], CultureInfo.InvariantCulture));
 }
+if (claims) return ClaimsBench.Run(root);
 if (sizes.Count == 0) sizes.AddRange([1_000, 1_000_000]);
 
 const int Sample = 10_000;
@@ -147,7 +151,7 @@ internal static class Bench
         };
     }
 
-    private static Percentiles Time(int count, Action<int> operation)
+    internal static Percentiles Time(int count, Action<int> operation)
     {
         var micro = new double[count];
         for (var j = 0; j < count; j++)
@@ -160,7 +164,7 @@ internal static class Bench
     }
 
     /// <summary>What du says the folder takes on disk (allocated blocks, directories included), in bytes.</summary>
-    private static long Du(string folder)
+    internal static long Du(string folder)
     {
         var start = new ProcessStartInfo("du") { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var arg in new[] { "-s", "-B1", folder }) start.ArgumentList.Add(arg);

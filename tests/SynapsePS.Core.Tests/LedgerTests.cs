@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -269,8 +268,8 @@ public sealed class LedgerTests : IDisposable
     public async Task Two_processes_writing_overlapping_keys_at_once_leave_only_whole_entries()
     {
         const int keys = 40;
-        using var a = WriterProcess.Start(_scratch.StateDirectory, "a", keys, writes: 2500);
-        using var b = WriterProcess.Start(_scratch.StateDirectory, "b", keys, writes: 2500);
+        using var a = Writer(_scratch.StateDirectory, "a", keys, writes: 2500);
+        using var b = Writer(_scratch.StateDirectory, "b", keys, writes: 2500);
         await Task.WhenAll(a.WaitForLineAsync("ready"), b.WaitForLineAsync("ready"));
         a.Go();
         b.Go();
@@ -284,7 +283,7 @@ public sealed class LedgerTests : IDisposable
         Assert.Equal(keys, entries.Count);
         Assert.All(entries, e => Assert.True(IsWhole(e), e.UploadId));
         // Each read entries of the other while it ran: the two really wrote at the same time.
-        Assert.True(a.OthersSeen > 0 && b.OthersSeen > 0, $"a read {a.OthersSeen} entries of b, b read {b.OthersSeen} of a");
+        Assert.True(OthersSeen(a) > 0 && OthersSeen(b) > 0, $"a read {OthersSeen(a)} entries of b, b read {OthersSeen(b)} of a");
     }
 
     [Fact]
@@ -296,8 +295,8 @@ public sealed class LedgerTests : IDisposable
         // half-written is caught here (a naive write-in-place is, in most runs).
         for (var round = 0; round < 6; round++)
         {
-            using var first = WriterProcess.Start(_scratch.StateDirectory, "k" + round + "a", keys, writes: 0);
-            using var second = WriterProcess.Start(_scratch.StateDirectory, "k" + round + "b", keys, writes: 0);
+            using var first = Writer(_scratch.StateDirectory, "k" + round + "a", keys, writes: 0);
+            using var second = Writer(_scratch.StateDirectory, "k" + round + "b", keys, writes: 0);
             await Task.WhenAll(first.WaitForLineAsync("ready"), second.WaitForLineAsync("ready"));
             first.Go();
             second.Go();
@@ -345,95 +344,12 @@ public sealed class LedgerTests : IDisposable
     }
 
 #if !ENGINE_NETSTANDARD
-    /// <summary>
-    /// tests/SynapsePS.LedgerStress in a child process (built beside this assembly): it prints "ready", waits for a
-    /// line on stdin, then writes entries of keys shared with other writers.
-    /// </summary>
-    private sealed class WriterProcess : IDisposable
-    {
-        private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
-        private readonly Process _process;
-        private readonly List<string> _lines = new();
-        private readonly StringBuilder _errors = new();
+    /// <summary>A ledger writer (tests/SynapsePS.LedgerStress): prints "ready", waits for a line, then writes entries of keys shared with other writers.</summary>
+    private static StressChild Writer(string stateDirectory, string name, int keys, long writes) =>
+        StressChild.Start(stateDirectory, name, keys.ToString(), writes.ToString());
 
-        private WriterProcess(Process process)
-        {
-            _process = process;
-            _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) _lines.Add(e.Data); };
-            _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_errors) _errors.AppendLine(e.Data); };
-        }
-
-        public static WriterProcess Start(string stateDirectory, string name, int keys, long writes)
-        {
-            var start = new ProcessStartInfo(DotnetHost())
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "SynapsePS.LedgerStress.dll"), stateDirectory, name, keys.ToString(), writes.ToString() })
-                start.ArgumentList.Add(arg);
-            var writer = new WriterProcess(Process.Start(start)!);
-            writer._process.BeginOutputReadLine();
-            writer._process.BeginErrorReadLine();
-            return writer;
-        }
-
-        private static string DotnetHost()
-        {
-            var self = Environment.ProcessPath;
-            if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
-            var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-            return string.IsNullOrEmpty(host) ? "dotnet" : host;
-        }
-
-        public async Task WaitForLineAsync(string line)
-        {
-            var watch = Stopwatch.StartNew();
-            while (true)
-            {
-                lock (_lines) if (_lines.Contains(line)) return;
-                if (_process.HasExited) throw new InvalidOperationException($"The writer exited ({_process.ExitCode}) before '{line}': {Errors}");
-                if (watch.Elapsed > s_timeout) throw new TimeoutException($"The writer did not print '{line}' in {s_timeout}: {Errors}");
-                await Task.Delay(10);
-            }
-        }
-
-        public void Go() => _process.StandardInput.WriteLine();
-
-        /// <summary>Waits for the end of the writes; exit code 0 means every read the writer made found whole entries.</summary>
-        public async Task WaitForSuccessAsync()
-        {
-            using var cts = new CancellationTokenSource(s_timeout);
-            await _process.WaitForExitAsync(cts.Token);
-            Assert.True(_process.ExitCode == 0, $"writer exit code {_process.ExitCode}: {Errors}");
-        }
-
-        /// <summary>How many of its reads found another writer's entry (printed at the end as "others N").</summary>
-        public long OthersSeen
-        {
-            get
-            {
-                lock (_lines) return _lines.Where(l => l.StartsWith("others ", StringComparison.Ordinal)).Select(l => long.Parse(l[7..])).Single();
-            }
-        }
-
-        /// <summary>SIGKILL on Linux and macOS, TerminateProcess on Windows: no chance to finish a write.</summary>
-        public void KillHard()
-        {
-            _process.Kill();
-            _process.WaitForExit();
-        }
-
-        private string Errors { get { lock (_errors) return _errors.ToString(); } }
-
-        public void Dispose()
-        {
-            try { if (!_process.HasExited) _process.Kill(); }
-            catch (InvalidOperationException) { /* already gone */ }
-            _process.Dispose();
-        }
-    }
+    /// <summary>How many of its reads found another writer's entry (printed at the end as "others N").</summary>
+    private static long OthersSeen(StressChild writer) =>
+        writer.Lines.Where(l => l.StartsWith("others ", StringComparison.Ordinal)).Select(l => long.Parse(l[7..])).Single();
 #endif
 }

@@ -4,12 +4,14 @@ using SynapsePS;
 using SynapsePS.Resume;
 
 // Usage: SynapsePS.LedgerStress <state-dir> <writer-name> <key-count> <writes; 0 = until killed>
+// (or: SynapsePS.LedgerStress claim ..., which holds upload claims for ClaimTests; see ClaimHolder.cs)
 // Prints "ready" and waits for a line on stdin, so that a test can start several writers at the same instant. Then
 // writes entries of keys chosen at random among key-count (the same keys in every writer), reads another key after
 // each write, and prints "writing" once the first entry is down. At the end prints "others <n>": how many reads found
 // an entry another writer wrote, the proof that the writers really ran at the same time. Every entry is self-checking: its Md5 field is the
 // MD5 of "FullName|UploadId|Length", so a reader can tell a whole entry from a mix of two. Exit code 3 when any read
 // reported a damaged entry.
+if (args.Length > 0 && args[0] == "claim") return await ClaimHolder.RunAsync(args[1..]);
 if (args.Length != 4)
 {
     Console.Error.WriteLine("usage: SynapsePS.LedgerStress <state-dir> <writer-name> <key-count> <writes; 0 = until killed>");

@@ -70,3 +70,9 @@ public sealed class InlineProgress(Action<UploadProgress> onReport) : IProgress<
 {
     public void Report(UploadProgress value) => onReport(value);
 }
+
+/// <summary>The same for any report type: calls back synchronously on each report.</summary>
+internal sealed class InlineReport<T>(Action<T> onReport) : IProgress<T>
+{
+    public void Report(T value) => onReport(value);
+}

@@ -1,0 +1,29 @@
+using SynapsePS.Resume;
+
+/// <summary>
+/// The "claim" mode of this child, for the claims' multi-process tests (ClaimTests):
+/// <c>SynapsePS.LedgerStress claim &lt;state-dir&gt; &lt;base-url&gt; &lt;full-name&gt;...</c> claims every file (waiting for
+/// any held elsewhere), prints "held", then holds the claims until it reads a line on stdin (or is killed),
+/// releases them and prints "released".
+/// </summary>
+internal static class ClaimHolder
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length < 3)
+        {
+            Console.Error.WriteLine("usage: SynapsePS.LedgerStress claim <state-dir> <base-url> <full-name>...");
+            return 2;
+        }
+        var claims = UploadClaims.Open(args[0]);
+        var baseUrl = new Uri(args[1]);
+        var held = new List<UploadClaim>();
+        foreach (var fullName in args.Skip(2))
+            held.Add(await claims.ClaimAsync(baseUrl, fullName, waiting: null, CancellationToken.None));
+        Console.WriteLine("held");
+        Console.ReadLine();
+        foreach (var claim in held) claim.Dispose();
+        Console.WriteLine("released");
+        return 0;
+    }
+}
