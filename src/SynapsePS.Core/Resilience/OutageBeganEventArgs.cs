@@ -5,11 +5,11 @@ namespace SynapsePS.Resilience;
 /// <summary>The server of a call went away: every upload is paused (one warning for the hosting layer).</summary>
 internal sealed class OutageBeganEventArgs : EventArgs
 {
-    public OutageBeganEventArgs(string server, DateTimeOffset lastSuccess, SynapseClientException failure,
+    public OutageBeganEventArgs(string server, DateTimeOffset lastAnswer, SynapseClientException failure,
         int uploadsPaused, TimeSpan waitingUpTo)
     {
         Server = server;
-        LastSuccess = lastSuccess;
+        LastAnswer = lastAnswer;
         Failure = failure;
         UploadsPaused = uploadsPaused;
         WaitingUpTo = waitingUpTo;
@@ -18,8 +18,8 @@ internal sealed class OutageBeganEventArgs : EventArgs
     /// <summary>The server as the caller named it (its origin).</summary>
     public string Server { get; }
 
-    /// <summary>When a request last succeeded: "has not answered since".</summary>
-    public DateTimeOffset LastSuccess { get; }
+    /// <summary>When the server last answered: "has not answered since".</summary>
+    public DateTimeOffset LastAnswer { get; }
 
     /// <summary>Why the gate holds: the failure that ended the request's ordinary retries.</summary>
     public SynapseClientException Failure { get; }
@@ -27,6 +27,6 @@ internal sealed class OutageBeganEventArgs : EventArgs
     /// <summary>How many uploads of the call were under way (<see cref="ServerGate.TrackUpload"/>) and now wait.</summary>
     public int UploadsPaused { get; }
 
-    /// <summary>The outage limit: how long, counted from <see cref="LastSuccess"/>, the call waits at most.</summary>
+    /// <summary>The outage limit: how long, counted from <see cref="LastAnswer"/>, the call waits at most.</summary>
     public TimeSpan WaitingUpTo { get; }
 }

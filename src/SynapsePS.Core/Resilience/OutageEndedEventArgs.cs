@@ -5,21 +5,21 @@ namespace SynapsePS.Resilience;
 /// <summary>The server of a call is back: the paused uploads go on (one information line for the hosting layer).</summary>
 internal sealed class OutageEndedEventArgs : EventArgs
 {
-    public OutageEndedEventArgs(string server, DateTimeOffset lastSuccess, DateTimeOffset back)
+    public OutageEndedEventArgs(string server, DateTimeOffset lastAnswer, DateTimeOffset back)
     {
         Server = server;
-        LastSuccess = lastSuccess;
+        LastAnswer = lastAnswer;
         Back = back;
     }
 
     public string Server { get; }
 
-    /// <summary>When a request last succeeded before the outage.</summary>
-    public DateTimeOffset LastSuccess { get; }
+    /// <summary>When the server last answered before the outage.</summary>
+    public DateTimeOffset LastAnswer { get; }
 
     /// <summary>When the server answered again (a probe, or a request that was still in flight).</summary>
     public DateTimeOffset Back { get; }
 
     /// <summary>How long the server was away.</summary>
-    public TimeSpan Duration => Back - LastSuccess;
+    public TimeSpan Duration => Back - LastAnswer;
 }

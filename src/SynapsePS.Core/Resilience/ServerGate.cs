@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -10,8 +9,9 @@ namespace SynapsePS.Resilience;
 /// file before it starts. The gate holds the whole call while the server is away (an outage) or has asked everyone
 /// to wait (Retry-After), because both are states of the server, not failures of the file that happened to meet them.
 /// During an outage one probe at a time asks whether the server is back, with a backoff from 2 s to 60 s; the first
-/// answer opens the gate. The outage clock runs from the last success of any request; past the outage limit every
-/// waiter fails with one ServerUnavailable. An outage limit of zero turns the gate off: it never holds, and a
+/// answer opens the gate. The outage clock runs from the server's last answer to any request (anything but a
+/// connection failure, 502/503/504 or a Retry-After); past the outage limit every waiter fails with one
+/// ServerUnavailable. An outage limit of zero turns the gate off: it never holds, and a
 /// Retry-After stays the affair of the request that received it, as the retry policy handles it.
 /// </summary>
 internal sealed class ServerGate : IDisposable
@@ -29,7 +29,7 @@ internal sealed class ServerGate : IDisposable
     private ServerGateState _state = ServerGateState.Open;
     private TaskCompletionSource<bool> _opened = NewSignal(opened: true);
     private bool _everAnswered;
-    private DateTimeOffset _lastSuccess;
+    private DateTimeOffset _lastAnswer;
     private DateTimeOffset? _heldUntil;
     private SynapseClientException? _lastFailure;
     private SynapseClientException? _gaveUp;
@@ -39,7 +39,7 @@ internal sealed class ServerGate : IDisposable
     private int _activeUploads;
 
     /// <param name="server">The server's origin, for messages.</param>
-    /// <param name="outageTimeout">How long no request may succeed before the call gives up; zero turns the gate off.</param>
+    /// <param name="outageTimeout">How long the server may give no answer before the call gives up; zero turns the gate off.</param>
     /// <param name="probe">
     /// Sends one request straight to the server (not through this gate, without retries, bounded by the request
     /// timeout): true when the server answered anything but a connection failure or 502/503/504, false otherwise
@@ -52,7 +52,7 @@ internal sealed class ServerGate : IDisposable
         _outageTimeout = outageTimeout;
         _probe = probe ?? throw new ArgumentNullException(nameof(probe));
         _time = time ?? TimeProvider.System;
-        _lastSuccess = _time.GetUtcNow();
+        _lastAnswer = _time.GetUtcNow();
     }
 
     /// <summary>Raised once when an outage begins, on the thread that reported the failure.</summary>
@@ -67,7 +67,7 @@ internal sealed class ServerGate : IDisposable
     public ServerGateSnapshot Snapshot()
     {
         lock (_lock)
-            return new ServerGateSnapshot(_state, _lastSuccess, _state == ServerGateState.Throttled ? _heldUntil : null,
+            return new ServerGateSnapshot(_state, _lastAnswer, _state == ServerGateState.Throttled ? _heldUntil : null,
                 _state == ServerGateState.Open ? null : _lastFailure, _probes);
     }
 
@@ -90,8 +90,11 @@ internal sealed class ServerGate : IDisposable
         return WaitHeldAsync(ct);
     }
 
-    /// <summary>A request of the call succeeded: the outage clock starts afresh, and an outage ends.</summary>
-    public void ReportSuccess()
+    /// <summary>
+    /// The server answered a request (2xx, or a 4xx about the file: anything the classifier does not call "server
+    /// gone" or "wait"): the outage clock starts afresh, an outage ends, and the call has seen its server.
+    /// </summary>
+    public void ReportAnswered()
     {
         OutageEndedEventArgs? ended = null;
         lock (_lock)
@@ -100,19 +103,19 @@ internal sealed class ServerGate : IDisposable
             var now = _time.GetUtcNow();
             if (_state == ServerGateState.WaitingForServer)
             {
-                ended = new OutageEndedEventArgs(_server, _lastSuccess, now);
+                ended = new OutageEndedEventArgs(_server, _lastAnswer, now);
                 Open();
             }
             _everAnswered = true;
-            _lastSuccess = now;
+            _lastAnswer = now;
         }
         if (ended is not null) OutageEnded?.Invoke(this, ended);
     }
 
     /// <summary>
     /// A request failed because the server seems gone (connection refused, reset, timed out, or 502/503/504) after
-    /// its ordinary retries. Any HTTP answer proves the address right, so only a call whose server never answered
-    /// fails fast: that is a wrong URL, port or name, not an outage.
+    /// its ordinary retries. A call whose server never answered fails as before: that is a wrong URL, port or name
+    /// (a proxy or gateway answers 502/504 for a name it cannot resolve), not an outage worth half an hour's wait.
     /// </summary>
     public OutageDecision ReportServerGone(SynapseClientException failure)
     {
@@ -121,14 +124,13 @@ internal sealed class ServerGate : IDisposable
         lock (_lock)
         {
             if (!IsEnabled) return OutageDecision.FailAsToday;
-            if (failure.StatusCode is not null) _everAnswered = true;
             if (!_everAnswered) return OutageDecision.FailAsToday;
             if (_state == ServerGateState.GaveUp) return OutageDecision.WaitForServer;   // the wait throws ServerUnavailable
             _lastFailure = failure;
             if (_state == ServerGateState.WaitingForServer) return OutageDecision.WaitForServer;
 
             Close(ServerGateState.WaitingForServer);
-            began = new OutageBeganEventArgs(_server, _lastSuccess, failure, Volatile.Read(ref _activeUploads), _outageTimeout);
+            began = new OutageBeganEventArgs(_server, _lastAnswer, failure, Volatile.Read(ref _activeUploads), _outageTimeout);
             ScheduleProbe(attempt: 1);
             if (_state == ServerGateState.GaveUp) began = null;   // the retries alone outlasted the limit
         }
@@ -228,7 +230,7 @@ internal sealed class ServerGate : IDisposable
 
         if (back)
         {
-            ReportSuccess();
+            ReportAnswered();
             return;
         }
         lock (_lock)
@@ -247,7 +249,7 @@ internal sealed class ServerGate : IDisposable
             if (hold != _hold || _state != ServerGateState.Throttled) return;
             var now = _time.GetUtcNow();
             if (now >= Deadline) GiveUp();
-            else if (now < _heldUntil) ScheduleRelease();   // a success moved the deadline past the first timer
+            else if (now < _heldUntil) ScheduleRelease();   // an answer moved the deadline past the first timer
             else Open();
         }
     }
@@ -259,7 +261,7 @@ internal sealed class ServerGate : IDisposable
         return seconds >= MaxProbeDelay.TotalSeconds ? MaxProbeDelay : TimeSpan.FromSeconds(seconds);
     }
 
-    private DateTimeOffset Deadline => _lastSuccess + _outageTimeout;
+    private DateTimeOffset Deadline => _lastAnswer + _outageTimeout;
 
     // The callers below hold _lock.
 
@@ -315,14 +317,7 @@ internal sealed class ServerGate : IDisposable
 
     private void GiveUp()
     {
-        var now = _time.GetUtcNow();
-        var last = _lastFailure;
-        var why = last is null ? "" : $"; the last failure: {last.Message}";
-        _gaveUp = new SynapseClientException(SynapseErrorKind.ServerUnavailable,
-            $"The server at {_server} has not let a request succeed for {Describe(now - _lastSuccess)} (since " +
-            $"{_lastSuccess.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC), longer than the outage limit of " +
-            $"{Describe(_outageTimeout)}{why}. The unfinished uploads keep their journals: run the same command again to resume them.",
-            statusCode: last?.StatusCode, detail: last?.Detail, inner: last);
+        _gaveUp = OutageMessages.GaveUp(_server, _lastAnswer, _time.GetUtcNow(), _outageTimeout, _lastFailure);
         _timer?.Dispose();
         _timer = null;
         _hold++;
@@ -336,16 +331,6 @@ internal sealed class ServerGate : IDisposable
         var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (opened) signal.SetResult(true);
         return signal;
-    }
-
-    /// <summary>"1 h 5 min", "30 min 4 s", "45 s": to the second, which is what a log reader compares.</summary>
-    internal static string Describe(TimeSpan t)
-    {
-        var seconds = (long)Math.Round(t.TotalSeconds);
-        long h = seconds / 3600, min = seconds / 60 % 60, s = seconds % 60;
-        if (h > 0) return min > 0 ? $"{h} h {min} min" : $"{h} h";
-        if (min > 0) return s > 0 ? $"{min} min {s} s" : $"{min} min";
-        return $"{s} s";
     }
 
     private sealed class UploadTracking : IDisposable

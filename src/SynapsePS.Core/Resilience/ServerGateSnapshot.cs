@@ -5,11 +5,11 @@ namespace SynapsePS.Resilience;
 /// <summary>What a <see cref="ServerGate"/> is doing, for progress bars and status lines. Immutable.</summary>
 internal sealed class ServerGateSnapshot
 {
-    public ServerGateSnapshot(ServerGateState state, DateTimeOffset lastSuccess, DateTimeOffset? heldUntil,
+    public ServerGateSnapshot(ServerGateState state, DateTimeOffset lastAnswer, DateTimeOffset? heldUntil,
         SynapseClientException? lastFailure, int probes)
     {
         State = state;
-        LastSuccess = lastSuccess;
+        LastAnswer = lastAnswer;
         HeldUntil = heldUntil;
         LastFailure = lastFailure;
         Probes = probes;
@@ -19,8 +19,8 @@ internal sealed class ServerGateSnapshot
 
     public bool IsHeld => State != ServerGateState.Open;
 
-    /// <summary>When a request of the call last succeeded (the start of the call before the first): the outage clock's start.</summary>
-    public DateTimeOffset LastSuccess { get; }
+    /// <summary>When the server last answered (the start of the call before its first answer): the outage clock's start.</summary>
+    public DateTimeOffset LastAnswer { get; }
 
     /// <summary>Until when a Retry-After holds the call, while <see cref="State"/> is Throttled.</summary>
     public DateTimeOffset? HeldUntil { get; }

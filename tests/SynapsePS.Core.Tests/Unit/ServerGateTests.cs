@@ -54,23 +54,34 @@ public sealed class ServerGateTests
     }
 
     [Fact]
-    public void Any_HTTP_answer_proves_the_address_so_a_503_from_the_start_is_an_outage()
+    public void A_gateway_error_before_the_server_ever_answered_fails_as_today()
     {
+        // A proxy answers 502 for a name it cannot resolve: that is a wrong address, not an outage.
         using var gate = NewGate();
 
-        Assert.Equal(OutageDecision.WaitForServer, gate.ReportServerGone(Answered(503)));
-        Assert.Equal(ServerGateState.WaitingForServer, gate.Snapshot().State);
+        Assert.Equal(OutageDecision.FailAsToday, gate.ReportServerGone(Answered(502)));
+        Assert.Equal(ServerGateState.Open, gate.Snapshot().State);
     }
 
     [Fact]
-    public void A_failure_after_a_success_holds_every_request_and_says_so_once()
+    public void A_Retry_After_is_an_answer_so_a_later_outage_waits()
+    {
+        using var gate = NewGate();
+        gate.HoldFor(TimeSpan.FromSeconds(1), Answered(429));
+        AdvanceBySeconds(1);
+
+        Assert.Equal(OutageDecision.WaitForServer, gate.ReportServerGone(Refused()));
+    }
+
+    [Fact]
+    public void A_failure_after_an_answer_holds_every_request_and_says_so_once()
     {
         using var gate = NewGate();
         using var first = gate.TrackUpload();
         using var second = gate.TrackUpload();
         var began = new List<OutageBeganEventArgs>();
         gate.OutageBegan += (_, e) => began.Add(e);
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         _time.Advance(TimeSpan.FromSeconds(30));
 
         var decision = gate.ReportServerGone(Refused());
@@ -80,13 +91,13 @@ public sealed class ServerGateTests
         Assert.Equal(OutageDecision.WaitForServer, otherLane);
         Assert.False(gate.WaitUntilOpenAsync(CancellationToken.None).IsCompleted);
         var e = Assert.Single(began);
-        Assert.Equal(Start, e.LastSuccess);
+        Assert.Equal(Start, e.LastAnswer);
         Assert.Equal(2, e.UploadsPaused);
         Assert.Equal(Limit, e.WaitingUpTo);
         Assert.Equal(SynapseErrorKind.ConnectionFailed, e.Failure.Kind);
         var snapshot = gate.Snapshot();
         Assert.True(snapshot.IsHeld);
-        Assert.Equal(Start, snapshot.LastSuccess);
+        Assert.Equal(Start, snapshot.LastAnswer);
         Assert.Equal(SynapseErrorKind.ConnectionFailed, snapshot.LastFailure?.Kind);
     }
 
@@ -94,7 +105,7 @@ public sealed class ServerGateTests
     public void Probes_back_off_from_2_to_60_seconds()
     {
         using var gate = NewGate(TimeSpan.FromHours(1));
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         gate.ReportServerGone(Refused());
 
         AdvanceBySeconds(245);
@@ -110,7 +121,7 @@ public sealed class ServerGateTests
         using var gate = NewGate();
         var pending = new TaskCompletionSource<bool>();
         _answer = () => pending.Task;
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         gate.ReportServerGone(Refused());
 
         AdvanceBySeconds(60);
@@ -125,7 +136,7 @@ public sealed class ServerGateTests
         using var gate = NewGate();
         var ended = new List<OutageEndedEventArgs>();
         gate.OutageEnded += (_, e) => ended.Add(e);
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         _time.Advance(TimeSpan.FromSeconds(10));
         gate.ReportServerGone(Refused());
         var waiters = Enumerable.Range(0, 3).Select(_ => gate.WaitUntilOpenAsync(CancellationToken.None)).ToArray();
@@ -144,14 +155,14 @@ public sealed class ServerGateTests
     }
 
     [Fact]
-    public async Task A_request_still_in_flight_that_succeeds_ends_the_outage_too()
+    public async Task An_answer_to_a_request_still_in_flight_ends_the_outage_too()
     {
         using var gate = NewGate();
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         gate.ReportServerGone(Refused());
         var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
 
-        gate.ReportSuccess();
+        gate.ReportAnswered();
 
         await waiter.WaitAsync(Settle);
         AdvanceBySeconds(10);
@@ -162,7 +173,7 @@ public sealed class ServerGateTests
     public async Task Past_the_outage_limit_every_waiter_fails_with_one_ServerUnavailable()
     {
         using var gate = NewGate();
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         AdvanceBySeconds(60);
         gate.ReportServerGone(Refused());
         var waiters = Enumerable.Range(0, 2).Select(_ => gate.WaitUntilOpenAsync(CancellationToken.None)).ToArray();
@@ -188,7 +199,7 @@ public sealed class ServerGateTests
     {
         using var gate = NewGate(TimeSpan.FromSeconds(10));
         _answer = () => Task.FromException<bool>(Answered(502));
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         gate.ReportServerGone(Refused());
         var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
 
@@ -200,17 +211,17 @@ public sealed class ServerGateTests
     }
 
     [Fact]
-    public async Task A_success_starts_the_outage_clock_afresh()
+    public async Task An_answer_starts_the_outage_clock_afresh()
     {
         using var gate = NewGate();
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         AdvanceBySeconds(240);
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         AdvanceBySeconds(240);
         gate.ReportServerGone(Refused());
         var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
 
-        AdvanceBySeconds(59);   // eight minutes since the first success, 4 min 59 s since the last
+        AdvanceBySeconds(59);   // eight minutes since the first answer, 4 min 59 s since the last
         Assert.False(waiter.IsCompleted);
         AdvanceBySeconds(1);
 
@@ -222,7 +233,7 @@ public sealed class ServerGateTests
     public async Task A_Retry_After_holds_every_request_until_its_time_without_probing()
     {
         using var gate = NewGate();
-        gate.ReportSuccess();
+        gate.ReportAnswered();
 
         Assert.True(gate.HoldFor(TimeSpan.FromSeconds(30), Answered(429)));
         Assert.True(gate.HoldFor(TimeSpan.FromSeconds(5), Answered(429)));   // a shorter one does not cut the wait
@@ -238,10 +249,46 @@ public sealed class ServerGateTests
     }
 
     [Fact]
+    public async Task An_answer_during_a_Retry_After_keeps_the_hold_and_moves_the_limit()
+    {
+        using var gate = NewGate(TimeSpan.FromMinutes(3));
+        gate.ReportAnswered();
+        AdvanceBySeconds(110);
+        gate.HoldFor(TimeSpan.FromMinutes(2), Answered(429));   // until 230 s; the limit was at 180 s
+        var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
+        AdvanceBySeconds(40);
+        gate.ReportAnswered();                                 // a request still in flight: the limit moves to 330 s
+
+        AdvanceBySeconds(79);
+        Assert.False(waiter.IsCompleted);
+        Assert.Equal(ServerGateState.Throttled, gate.Snapshot().State);
+        AdvanceBySeconds(1);
+
+        await waiter.WaitAsync(Settle);
+    }
+
+    [Fact]
+    public async Task An_outage_during_a_Retry_After_probes_and_opens_on_the_answer()
+    {
+        using var gate = NewGate();
+        gate.ReportAnswered();
+        gate.HoldFor(TimeSpan.FromMinutes(2), Answered(503));
+        var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
+
+        Assert.Equal(OutageDecision.WaitForServer, gate.ReportServerGone(Refused()));
+        _answer = () => Task.FromResult(true);
+        AdvanceBySeconds(2);
+
+        await waiter.WaitAsync(Settle);
+        Assert.Single(_probedAt);
+        Assert.Equal(ServerGateState.Open, gate.Snapshot().State);
+    }
+
+    [Fact]
     public async Task A_server_that_throttles_for_ever_is_bounded_by_the_outage_limit()
     {
         using var gate = NewGate(TimeSpan.FromMinutes(3));
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         gate.HoldFor(TimeSpan.FromMinutes(10), Answered(429));   // cut to two minutes
         AdvanceBySeconds(120);
         await gate.WaitUntilOpenAsync(CancellationToken.None).WaitAsync(Settle);
@@ -259,7 +306,7 @@ public sealed class ServerGateTests
     public async Task Cancelling_ends_a_held_wait_at_once_and_leaves_the_others_waiting()
     {
         using var gate = NewGate();
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         gate.ReportServerGone(Refused());
         using var cts = new CancellationTokenSource();
         var cancelled = gate.WaitUntilOpenAsync(cts.Token);
@@ -276,7 +323,7 @@ public sealed class ServerGateTests
     public void An_outage_limit_of_zero_never_holds()
     {
         using var gate = NewGate(TimeSpan.Zero);
-        gate.ReportSuccess();
+        gate.ReportAnswered();
 
         Assert.False(gate.IsEnabled);
         Assert.Equal(OutageDecision.FailAsToday, gate.ReportServerGone(Refused()));
@@ -290,7 +337,7 @@ public sealed class ServerGateTests
     public async Task Disposing_stops_the_probes_and_wakes_the_waiters()
     {
         var gate = NewGate();
-        gate.ReportSuccess();
+        gate.ReportAnswered();
         gate.ReportServerGone(Refused());
         var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
 
@@ -300,12 +347,4 @@ public sealed class ServerGateTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => waiter.WaitAsync(Settle));
         Assert.Empty(_probedAt);
     }
-
-    [Theory]
-    [InlineData(45, "45 s")]
-    [InlineData(1804, "30 min 4 s")]
-    [InlineData(1800, "30 min")]
-    [InlineData(3900, "1 h 5 min")]
-    public void Durations_read_to_the_second(int seconds, string expected) =>
-        Assert.Equal(expected, ServerGate.Describe(TimeSpan.FromSeconds(seconds)));
 }
