@@ -14,7 +14,7 @@ internal static class StatusLine
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
     private static readonly string[] Units = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 
-    /// <param name="now">The local time to start the line with.</param>
+    /// <param name="now">The time to start the line with, shown on the machine's local clock like every time in the line.</param>
     public static string Format(BatchStatus status, DateTimeOffset now)
     {
         if (status is null) throw new ArgumentNullException(nameof(status));
@@ -25,7 +25,7 @@ internal static class StatusLine
             : $"{Count(status.Finished)} {(status.Finished == 1 ? "file" : "files")}";
         var counts = $"{Count(status.Skipped)} skipped, {Count(status.Failed)} failed, {Count(status.InFlight)} in flight";
         if (status.WaitingForAnotherRun > 0) counts += $", {Count(status.WaitingForAnotherRun)} waiting for another run";
-        parts.Add($"{now.ToString("HH:mm:ss", Invariant)} {files} ({counts})");
+        parts.Add($"{Clock(now)} {files} ({counts})");
 
         parts.Add(status.TotalBytes is { } totalBytes
             ? BytesOf(status.BytesDone, totalBytes)
@@ -33,7 +33,7 @@ internal static class StatusLine
         parts.Add(Bytes((long)Math.Round(status.BytesPerSecond)) + "/s");
 
         if (status.WaitingForServerSince is { } since)
-            parts.Add($"waiting for the server since {since.ToLocalTime().ToString("HH:mm:ss", Invariant)}");
+            parts.Add($"waiting for the server since {Clock(since)}");
         else if (EtaOf(status) is { } eta)
             parts.Add(eta);
 
@@ -82,6 +82,8 @@ internal static class StatusLine
 
     private static string Scaled(long bytes, int unit) =>
         unit == 0 ? bytes.ToString(Invariant) : (bytes / Math.Pow(1024, unit)).ToString("0.0", Invariant);
+
+    private static string Clock(DateTimeOffset t) => t.ToLocalTime().ToString("HH:mm:ss", Invariant);
 
     private static string Count(int n) => n.ToString("N0", Invariant);
 }
