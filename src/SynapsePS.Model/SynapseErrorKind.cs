@@ -43,4 +43,7 @@ public enum SynapseErrorKind
     // The network between us and the backend (appended: the members above keep their values).
     CertificateRejected,          // the TLS handshake failed: the server's certificate is not trusted, or ours was refused
     ProxyAuthenticationRequired,  // 407 from the proxy: its credential is missing or wrong
+    // Riding out an outage, and the batch's failure budget (appended: the members above keep their values).
+    ServerUnavailable,       // the server stayed away (no request succeeded) for longer than the outage limit
+    TooManyFailures,         // a batch reached its -MaxFailures budget of failed files
 }

@@ -18,6 +18,9 @@ public sealed class UploadOptions
     /// <summary>The longest Retry-After the client honours; a longer one is cut to this.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(2);
 
+    /// <summary>The default outage limit: long enough for a deployment or a restart, short enough for a night's runbook.</summary>
+    public static readonly TimeSpan DefaultOutageTimeout = TimeSpan.FromMinutes(30);
+
     /// <summary>Bytes per chunk (64 KiB to 1 GiB).</summary>
     public int ChunkSize { get; set; } = DefaultChunkSize;
 
@@ -44,6 +47,13 @@ public sealed class UploadOptions
     /// it); null for no cap.
     /// </summary>
     public long? MaxBytesPerSecond { get; set; }
+
+    /// <summary>
+    /// How long a call waits for a server that went away (no request of the call succeeds) before it ends with
+    /// ServerUnavailable; the clock starts afresh after any success. While it waits, every upload of the call is
+    /// paused and no new file starts. Zero: no waiting, ordinary retries only.
+    /// </summary>
+    public TimeSpan OutageTimeout { get; set; } = DefaultOutageTimeout;
 
     /// <summary>Where journals and the ledger live; null for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
     public string? StateDirectory { get; set; }

@@ -39,6 +39,8 @@ internal static class ErrorMap
         [SynapseErrorKind.UrlNotUnderBaseUrl] = ErrorCategory.InvalidArgument,
         [SynapseErrorKind.CertificateRejected] = ErrorCategory.SecurityError,
         [SynapseErrorKind.ProxyAuthenticationRequired] = ErrorCategory.PermissionDenied,
+        [SynapseErrorKind.ServerUnavailable] = ErrorCategory.ResourceUnavailable,
+        [SynapseErrorKind.TooManyFailures] = ErrorCategory.LimitsExceeded,
     };
 
     public static ErrorCategory CategoryOf(SynapseErrorKind kind) =>

@@ -1,0 +1,11 @@
+namespace SynapsePS.Resilience;
+
+/// <summary>What a request does after the server seemed gone (its ordinary retries spent).</summary>
+internal enum OutageDecision
+{
+    /// <summary>Fail the request as before: the outage limit is off, or the server never answered in this call.</summary>
+    FailAsToday,
+
+    /// <summary>Wait for the gate to open, then send the request again (resynchronising with the server first).</summary>
+    WaitForServer,
+}
