@@ -56,10 +56,7 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
     /// <summary>The file of the record of one local file on one server.</summary>
     public string PathFor(Uri baseUrl, string fullName)
     {
-        // File names are case-sensitive on Linux and not on Windows; key on the path as the OS would compare it.
-        var key = baseUrl.AbsoluteUri + "\n" + (Path.DirectorySeparatorChar == '\\' ? fullName.ToUpperInvariant() : fullName);
-        byte[] hash;
-        using (var sha = SHA256.Create()) hash = sha.ComputeHash(Encoding.UTF8.GetBytes(key));
+        var hash = FileKey.HashOf(baseUrl, fullName);
         var name = new StringBuilder(_fileNamePrefix, _fileNamePrefix.Length + 2 * _hashBytes + 5);
         for (var i = 0; i < _hashBytes; i++) name.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));
         name.Append(".json");

@@ -46,18 +46,15 @@ internal sealed class UploadClaims
 
     /// <summary>The claims in this state folder, else in the one <see cref="UploadJournal.Open"/> would use.</summary>
     public static UploadClaims Open(string? stateDirectory) =>
-        new(Path.Combine(UploadJournal.ResolveStateDirectory(stateDirectory), FolderName));
+        new(Path.Combine(StateFolder.Resolve(stateDirectory), FolderName));
 
     /// <summary>The lock file that the claim of this file on this server takes (shared with the files on its slot).</summary>
     public string PathFor(Uri baseUrl, string fullName)
     {
         if (baseUrl is null) throw new ArgumentNullException(nameof(baseUrl));
         if (string.IsNullOrEmpty(fullName)) throw new ArgumentException("A full path is required.", nameof(fullName));
-        // The key rule of the journals and the ledger (KeyedRecordStore.PathFor), so all three agree on what
-        // "the same file on the same server" is: paths compare without case on Windows only.
-        var key = baseUrl.AbsoluteUri + "\n" + (s_isWindows ? fullName.ToUpperInvariant() : fullName);
-        byte[] hash;
-        using (var sha = SHA256.Create()) hash = sha.ComputeHash(Encoding.UTF8.GetBytes(key));
+        // The journals' and the ledger's key, so all three agree on what "the same file on the same server" is.
+        var hash = FileKey.HashOf(baseUrl, fullName);
         var slot = ((hash[0] << 8) | hash[1]) & (SlotCount - 1);
         return Path.Combine(Directory, slot.ToString("x4", CultureInfo.InvariantCulture) + ".lock");
     }

@@ -16,7 +16,7 @@ public sealed class LayeringTests
         ["Resume", "Protocol"],
         ["Resilience"],
         ["Http"],
-        ["Connections", "Files"],
+        ["Connections", "Files", "Reporting"],
     ];
 
     private static readonly Regex s_reference = new(@"\bSynapsePS\.(\w+)", RegexOptions.Compiled);
