@@ -36,7 +36,9 @@ public sealed class FileTree
     /// <summary>
     /// Streams every file, lazily: each is yielded as soon as its folder entry is read. A root or folder that cannot
     /// be read is passed to <paramref name="unreadable"/> (its path and the error) and the walk goes on; without a
-    /// callback it is passed over silently (as a counting pass wants). Not thread-safe; one enumeration per caller.
+    /// callback it is passed over silently (as a counting pass wants). Each call is its own walk, so a count can run
+    /// beside the upload's walk; the filter's name tests are then called from both threads (WildcardPattern.IsMatch
+    /// is safe for that).
     /// </summary>
     public IEnumerable<FoundFile> Walk(Action<string, Exception>? unreadable = null)
     {

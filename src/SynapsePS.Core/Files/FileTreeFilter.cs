@@ -28,6 +28,9 @@ public sealed class FileTreeFilter
 
     public bool Force { get; }
 
+    /// <summary>True when no name is tested, so a listing need not even make a string of the name.</summary>
+    public bool TakesEveryName => _include is null && _exclude is null;
+
     /// <summary>Whether a file with this name is taken. Applies to file names only; folders are always walked.</summary>
     public bool TakesName(string fileName) =>
         (_include is null || _include(fileName)) && (_exclude is null || !_exclude(fileName));

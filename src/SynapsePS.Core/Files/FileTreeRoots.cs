@@ -21,6 +21,8 @@ internal sealed class FileTreeRoots
             : StringComparer.Ordinal;
 
     private readonly FileTreeFilter _filter;
+    private string? _lastFolder;
+    private string? _lastRealFolder;
 
     public FileTreeRoots(IEnumerable<string> paths, FileTreeFilter filter)
     {
@@ -133,9 +135,6 @@ internal sealed class FileTreeRoots
         }
         return Path.Combine(_lastRealFolder!, Path.GetFileName(path));
     }
-
-    private string? _lastFolder;
-    private string? _lastRealFolder;
 
     private static string Normalize(string fullPath)
     {

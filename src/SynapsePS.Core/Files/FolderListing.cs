@@ -50,7 +50,7 @@ internal static class FolderListing
         new FileSystemEnumerable<FolderEntry>(folder, (ref FileSystemEntry entry) => Describe(ref entry), Everything)
         {
             ShouldIncludePredicate = (ref FileSystemEntry entry) =>
-                filter.Shows(entry.Attributes) && (entry.IsDirectory || filter.TakesName(entry.FileName.ToString())),
+                filter.Shows(entry.Attributes) && (entry.IsDirectory || filter.TakesEveryName || filter.TakesName(entry.FileName.ToString())),
         };
 
     private static FolderEntry Describe(ref FileSystemEntry entry)
