@@ -32,6 +32,7 @@ if ($Only) { $Skip = @($sectionNames | Where-Object { $_ -notin $Only }) }
 $partial = $Skip.Count -gt 0
 $root = Split-Path $PSScriptRoot -Parent
 Import-Module (Join-Path $root 'tools/DevServer.psm1')
+Import-Module (Join-Path $root 'tools/ChildPwsh.psm1')
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 $refClient = Join-Path (Split-Path $root -Parent) 'shared/bench/ref_client.py'
 
@@ -43,7 +44,6 @@ if ('Single' -notin $Skip) {
 }
 if ((@('Single', 'Intake') | Where-Object { $_ -notin $Skip }) -and -not (Test-Path /usr/bin/time)) { throw 'GNU time is needed: apt-get install -y time' }
 
-$pwsh = @([Environment]::ProcessPath) + @(if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
 $work = Join-Path ([IO.Path]::GetTempPath()) ('synapse-bench-' + [guid]::NewGuid().ToString('N'))
 # The server stores on tmpfs where there is one: the benchmark measures the client, not this VM's ext4 page cache.
 $storage = if (Test-Path /dev/shm) { Join-Path /dev/shm ('synapse-bench-store-' + [guid]::NewGuid().ToString('N')) } else { Join-Path $work 'store' }
@@ -70,7 +70,7 @@ function Invoke-Measured([hashtable] $Arguments) {
         if ($Arguments[$k] -is [switch] -or $Arguments[$k] -is [bool]) { if ($Arguments[$k]) { $list.Add("-$k") } }
         else { $list.Add("-$k"); $list.Add([string]$Arguments[$k]) }
     }
-    $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Measure-Upload.ps1') -ModuleManifest $ModuleManifest -Url $server.Url -Token $token @list 2>&1
+    $out = Invoke-ChildPwsh (@('-File', (Join-Path $PSScriptRoot 'Measure-Upload.ps1'), '-ModuleManifest', $ModuleManifest, '-Url', $server.Url, '-Token', $token) + $list) 2>&1
     $json = $out | Where-Object { "$_" -like '{*' } | Select-Object -Last 1
     if (-not $json) { throw "A measured upload failed: $($out | Out-String)" }
     $json | ConvertFrom-Json

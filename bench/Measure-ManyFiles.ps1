@@ -17,11 +17,11 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 $root = Split-Path $PSScriptRoot -Parent
 Import-Module (Join-Path $root 'tools/DevServer.psm1')
+Import-Module (Join-Path $root 'tools/ChildPwsh.psm1')
 $ModuleManifest = (Resolve-Path $ModuleManifest).Path
 & /usr/bin/python3 -c 'import requests' 2>$null
 if ($LASTEXITCODE -ne 0) { throw 'The Python recipe needs python3-requests: apt-get install -y python3-requests' }
 
-$pwsh = @([Environment]::ProcessPath) + @(if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
 $work = Join-Path ([IO.Path]::GetTempPath()) ('synapse-many-' + [guid]::NewGuid().ToString('N'))
 $shm = if (Test-Path /dev/shm) { '/dev/shm' } else { $work }
 $token = 'bench-many'
@@ -29,15 +29,16 @@ $rows = [Collections.Generic.List[object]]::new()
 
 function Invoke-Batch([string] $Url, [string] $Directory, [string] $State, [switch] $SkipUploaded, [switch] $EnumerateOnly) {
     $env:SYNAPSEPS_STATE_DIR = $State
-    $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Measure-Batch.ps1') `
-        -ModuleManifest $ModuleManifest -Url $Url -Token $token -Directory $Directory -ThrottleLimit $ThrottleLimit -SkipUploaded:$SkipUploaded -EnumerateOnly:$EnumerateOnly 2>&1
+    $arguments = @('-File', (Join-Path $PSScriptRoot 'Measure-Batch.ps1'), '-ModuleManifest', $ModuleManifest, '-Url', $Url, '-Token', $token,
+        '-Directory', $Directory, '-ThrottleLimit', $ThrottleLimit) + @(if ($SkipUploaded) { '-SkipUploaded' }) + @(if ($EnumerateOnly) { '-EnumerateOnly' })
+    $out = Invoke-ChildPwsh $arguments 2>&1
     $json = $out | Where-Object { "$_" -like '{*' } | Select-Object -Last 1
     if (-not $json) { throw "A measured batch failed: $($out | Out-String)" }
     $json | ConvertFrom-Json
 }
 
 function Get-IdleRss {
-    $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "Import-Module '$ModuleManifest'; [long](@((Get-Content /proc/self/status) -match '^VmHWM:')[0] -replace '\D', '') * 1KB"
+    $out = Invoke-ChildPwsh '-Command', "Import-Module '$ModuleManifest'; [long](@((Get-Content /proc/self/status) -match '^VmHWM:')[0] -replace '\D', '') * 1KB"
     [long]($out | Select-Object -Last 1)
 }
 
