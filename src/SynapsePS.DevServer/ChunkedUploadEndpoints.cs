@@ -355,7 +355,7 @@ internal sealed partial class ChunkedUploadEndpoints(DevServerOptions options, U
     }
 
     /// <summary>The small fields of a finish request (JSON object, form or multipart), or DRF's refusal of its body.</summary>
-    private static async Task<(Dictionary<string, string> Fields, Refusal? Refusal)> ReadFieldsAsync(HttpContext ctx, bool jsonOnly)
+    private async Task<(Dictionary<string, string> Fields, Refusal? Refusal)> ReadFieldsAsync(HttpContext ctx, bool jsonOnly)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         if (Unsupported(ctx, jsonOnly) is { } unsupported)
@@ -403,7 +403,7 @@ internal sealed partial class ChunkedUploadEndpoints(DevServerOptions options, U
     /// part of the wrong size leaves neither the stored bytes nor the hash changed. Non-multipart bodies are read
     /// and hold no file.
     /// </summary>
-    private static async Task<ReceivedBody> ReceiveAsync(HttpContext ctx, ChunkTarget? target)
+    private async Task<ReceivedBody> ReceiveAsync(HttpContext ctx, ChunkTarget? target)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         if (KindOf(ctx.Request) != BodyKind.Multipart
@@ -412,7 +412,10 @@ internal sealed partial class ChunkedUploadEndpoints(DevServerOptions options, U
             await DiscardAsync(ctx);
             return new(fields, false, 0);
         }
-        var parts = new MultipartChunkReader(ctx.Request.BodyReader, HeaderUtilities.RemoveQuotes(type.Boundary).Value!);
+        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value!;
+        IMultipartParts parts = options.FrameworkMultipartReader
+            ? new FrameworkMultipartParts(ctx.Request.Body, boundary)
+            : new MultipartChunkReader(ctx.Request.BodyReader, boundary);
         var ct = ctx.RequestAborted;
 
         long received = -1;
