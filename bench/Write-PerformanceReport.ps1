@@ -74,7 +74,7 @@ function Format-Multipart($d) {
         $ratio = $f.Median / $c.Median
         "| $label, server CPU s per GiB | $(Format-Stat $c) | $(Format-Stat $f) | $('{0:N2}' -f $ratio) | ≥ 1.10 | $(if ($ratio -ge 1.10) { 'yes' } else { '**no**' }) |"
     }
-    '', 'The custom reader earns its place as the default only while the framework needs at least 10 % more server CPU per GiB for the same bytes (the Target column); otherwise the framework''s reader should be the default.'
+    '', 'The dev server reads with the framework''s MultipartReader unless started with `--multipart-reader custom`: the server''s own reader would earn the default back only where the framework needs at least 10 % more server CPU per GiB for the same bytes (the Target column), since a second reader is code to keep correct.'
 }
 
 function Format-Memory($d) {
@@ -177,6 +177,11 @@ if ($sections.Count -eq 0) { throw "No benchmark data in $ResultsPath; run bench
 $md = [Collections.Generic.List[string]]::new()
 $md.Add('# Performance'); $md.Add('')
 $md.Add('Written by `bench/Write-PerformanceReport.ps1` from the data files in `bench/results/` (one per section, written by `bench/Invoke-Benchmark.ps1` and `bench/Measure-ManyFiles.ps1`; `dotnet pwsh ./build.ps1 -Task Bench` runs them all). Figures are measured, never typed in; each section names when, on what machine and by which command it was measured, and the load average around it (the machine may have been shared with other work).')
+$busy = @($Order | Where-Object { $sections.ContainsKey($_) -and [Math]::Max($sections[$_].LoadAtStart, $sections[$_].LoadAtEnd) -gt $sections[$_].Machine.Cores })
+if ($busy) {
+    $md.Add('')
+    $md.Add("The machine was busy with other work (a load average above its core count) while these sections were measured: $($busy -join ', '). Their wall times and throughputs are depressed and spread wider than on an idle machine; CPU seconds and peak memory are affected least.")
+}
 foreach ($name in $Order | Where-Object { $sections.ContainsKey($_) }) {
     $md.Add('')
     foreach ($line in (& "Format-$name" $sections[$name])) { $md.Add($line) }

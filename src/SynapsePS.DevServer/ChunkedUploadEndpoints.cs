@@ -413,9 +413,9 @@ internal sealed partial class ChunkedUploadEndpoints(DevServerOptions options, U
             return new(fields, false, 0);
         }
         var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value!;
-        IMultipartParts parts = options.FrameworkMultipartReader
-            ? new FrameworkMultipartParts(ctx.Request.Body, boundary)
-            : new MultipartChunkReader(ctx.Request.BodyReader, boundary);
+        IMultipartParts parts = options.CustomMultipartReader
+            ? new MultipartChunkReader(ctx.Request.BodyReader, boundary)
+            : new FrameworkMultipartParts(ctx.Request.Body, boundary);
         var ct = ctx.RequestAborted;
 
         long received = -1;

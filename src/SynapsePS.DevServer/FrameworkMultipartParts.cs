@@ -6,8 +6,7 @@ namespace SynapsePS.DevServer;
 
 /// <summary>
 /// The framework's <see cref="MultipartReader"/> behind <see cref="IMultipartParts"/>, used as an application
-/// would use it (default buffer, each section's body read in blocks), so the benchmark can weigh it against
-/// <see cref="MultipartChunkReader"/>.
+/// would use it (default buffer, each section's body read in blocks): the server's default reader.
 /// </summary>
 internal sealed class FrameworkMultipartParts(Stream body, string boundary) : IMultipartParts
 {

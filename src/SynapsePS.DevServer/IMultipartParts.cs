@@ -3,8 +3,8 @@ using System.Buffers;
 namespace SynapsePS.DevServer;
 
 /// <summary>
-/// Reads a multipart/form-data body part by part. Two readers do it: <see cref="MultipartChunkReader"/> (the
-/// default) and <see cref="FrameworkMultipartParts"/> (--multipart-reader framework), compared in the benchmark.
+/// Reads a multipart/form-data body part by part. Two readers do it: <see cref="FrameworkMultipartParts"/> (the
+/// default) and <see cref="MultipartChunkReader"/> (--multipart-reader custom), compared in the benchmark.
 /// </summary>
 internal interface IMultipartParts
 {

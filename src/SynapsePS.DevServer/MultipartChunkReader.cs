@@ -7,8 +7,8 @@ namespace SynapsePS.DevServer;
 /// <summary>
 /// A streaming multipart/form-data reader over the request's PipeReader, made for large file parts: the
 /// delimiter is found with a vectorized search and part bytes are handed on as they arrive, never buffered whole.
-/// The default reader; whether it earns that over the framework's MultipartReader (--multipart-reader framework)
-/// is measured by the benchmark's Multipart section (docs/performance.md).
+/// Used with --multipart-reader custom; the benchmark's Multipart section weighs it against the framework's
+/// MultipartReader, the default since it measured no gain worth a second reader (docs/performance.md).
 /// </summary>
 internal sealed class MultipartChunkReader(PipeReader reader, string boundary) : IMultipartParts
 {
