@@ -28,10 +28,10 @@ function Format-Stat($s, [string] $Format = 'N2') { '{0} ({1} – {2})' -f $s.Me
 function Row([string] $What, [string] $Value, [string] $Target, $Met) { "| $What | $Value | $Target | $(if ($null -eq $Met) { '—' } elseif ($Met) { 'yes' } else { '**no**' }) |" }
 $TargetHeader = '| Measure | Figure | Target | Met |', '| --- | --- | --- | --- |'
 
-function Format-Provenance($Data) {
+function Format-Provenance($Data, [switch] $OneRun) {
     # When, where and how a section was measured, and how busy the machine was meanwhile.
     $m = $Data.Machine
-    $runs = if ($Data.Parameters.PSObject.Properties['Runs']) { " Each figure is the median of $($Data.Parameters.Runs) runs with the spread (min – max) in brackets; ratios are taken from the medians." } else { '' }
+    $runs = if (-not $OneRun -and $Data.Parameters.PSObject.Properties['Runs']) { " Each figure is the median of $($Data.Parameters.Runs) runs with the spread (min – max) in brackets; ratios are taken from the medians." } else { '' }
     "Measured on $($Data.Measured) UTC by ``$($Data.Command)``, on $($m.Cores) × $($m.Cpu), $($m.MemoryGiB) GiB, $($m.Os) (kernel $($m.Kernel)), " +
     ".NET SDK $($m.DotNet), PowerShell $($m.PowerShell), Python $($m.Python) with requests $($m.Requests); load average $($Data.LoadAtStart) at the start, $($Data.LoadAtEnd) at the end.$runs"
 }
@@ -116,7 +116,7 @@ function Format-Progress($d) {
 
 function Format-Cap($d) {
     $size = $d.Parameters.CapSizeMiB; $rates = @($d.Parameters.CapMiBPerSecond)
-    '## Bandwidth cap', '', (Format-Provenance $d), ''
+    '## Bandwidth cap', '', (Format-Provenance $d -OneRun), ''
     "One run each: $size MiB as one file (``Send-SynapseChunkedUpload -MaxBytesPerSecond``) and as 4 files of $($size / 4) MiB at once (``Invoke-SynapseBatchUpload -ThrottleLimit 4 -MaxBytesPerSecond``, the four sharing the cap). The achieved rate is the bytes over the command's wall time; the results' rate is what the result objects report (summed over a batch's concurrent files); MB is MiB, as PowerShell's 10MB literal."
     $idle = @($d.Series.'cap-idle')[0]
     $idlePerSecond = $idle.CpuSeconds / $idle.Seconds
