@@ -28,12 +28,7 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed (exit code $LASTEXITCODE)." }
 }
 
-# The command line that starts a fresh pwsh like this one (a .NET tool runs as 'dotnet pwsh.dll').
-function Get-PwshCommand {
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
-    return @($process)
-}
+Import-Module (Join-Path $Root 'tools/ChildPwsh.psm1')
 
 function Invoke-Build {
     Write-Host "Building SynapsePS ($Configuration)..."
@@ -99,15 +94,9 @@ function Invoke-PesterRun([string] $Title, [string[]] $TestPath, [string] $Resul
     # The Pester suite (or part of it) in a fresh pwsh against out/SynapsePS, with extra environment variables.
     Write-Host "`n=== Pester: $Title ==="
     $summary = Join-Path $Results ("pester-" + ($Title -replace '[^\w]+', '-') + '.json')
-    $pwsh = Get-PwshCommand
-    $saved = @{}
-    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
-    try {
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Invoke-PesterTests.ps1') `
-            -PesterPath (Get-PesterPath) -ModuleManifest (Join-Path $ModuleOut 'SynapsePS.psd1') -TestPath ($TestPath -join '|') -SummaryPath $summary | Out-Host
-        $exit = $LASTEXITCODE
-    }
-    finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
+    Invoke-ChildPwsh -Environment $Environment -ArgumentList '-File', (Join-Path $Root 'tools/Invoke-PesterTests.ps1'), `
+        '-PesterPath', (Get-PesterPath), '-ModuleManifest', (Join-Path $ModuleOut 'SynapsePS.psd1'), '-TestPath', ($TestPath -join '|'), '-SummaryPath', $summary | Out-Host
+    $exit = $LASTEXITCODE
     if (Test-Path $summary) {
         $j = Get-Content $summary -Raw | ConvertFrom-Json
         return @{ Passed = [int]$j.Passed; Failed = [int]$j.Failed; Skipped = [int]$j.Skipped; Exit = $exit }
@@ -148,8 +137,7 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -File (Join-Path $Root 'tools/Demo.ps1') -ModuleManifest (Join-Path $ModuleOut 'SynapsePS.psd1')
+    Invoke-ChildPwsh '-File', (Join-Path $Root 'tools/Demo.ps1'), '-ModuleManifest', (Join-Path $ModuleOut 'SynapsePS.psd1')
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
@@ -160,9 +148,8 @@ switch ($Task) {
     'Bench' {
         $Configuration = 'Release'
         Invoke-Build
-        $pwsh = Get-PwshCommand
         foreach ($bench in 'Invoke-Benchmark.ps1', 'Measure-ManyFiles.ps1') {
-            & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -File (Join-Path $Root "bench/$bench") -ModuleManifest (Join-Path $ModuleOut 'SynapsePS.psd1')
+            Invoke-ChildPwsh '-File', (Join-Path $Root "bench/$bench"), '-ModuleManifest', (Join-Path $ModuleOut 'SynapsePS.psd1')
             if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         }
     }

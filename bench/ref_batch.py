@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Needs Debian python3-requests (run with /usr/bin/python3).
 """The Python recipe for many files: synapse-sdk's batch_chunked_upload shape, a ThreadPoolExecutor of N
-workers, each file uploaded with the calls create_chunked_upload makes (as ../shared/bench/ref_client.py does
+workers, each file uploaded with the calls create_chunked_upload makes (as ref_client.py beside it does
 for one file). Usage: ref_batch.py BASE_URL TOKEN DIRECTORY [--workers N]. Prints one JSON line."""
 import argparse
 import hashlib

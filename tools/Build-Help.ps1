@@ -4,8 +4,9 @@
 .DESCRIPTION
     Writes <OutputPath>/SynapsePS.dll-Help.xml (MAML; PowerShell looks for '<assembly file name>-Help.xml' in
     the culture folder next to the module, with that exact casing on Linux) and about_SynapsePS.help.txt.
-    With PlatyPS (0.14+) installed it uses New-ExternalHelp; otherwise this script's own converter, which reads
-    the PlatyPS 0.14 schema (the sections PlatyPS writes) and emits MAML the way PlatyPS does.
+    It reads the PlatyPS 0.14 schema (the sections PlatyPS writes) and emits MAML the way PlatyPS does. Every
+    build uses this converter, whether or not PlatyPS is installed, so the shipped help depends on docs/en-US
+    alone; tests/SynapsePS.Tests/Help.Tests.ps1 holds it to golden files (tests/SynapsePS.Tests/assets/help).
     Runs on Windows PowerShell 5.1 and PowerShell 7.
 #>
 [CmdletBinding()]
@@ -16,13 +17,6 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 $null = New-Item -ItemType Directory -Force -Path $OutputPath
-
-$platyPS = Get-Module platyPS -ListAvailable | Where-Object { $_.Version -ge [version]'0.14.0' } | Sort-Object Version -Descending | Select-Object -First 1
-if ($platyPS) {
-    Import-Module $platyPS
-    $null = New-ExternalHelp -Path $DocsPath -OutputPath $OutputPath -Force
-    return
-}
 
 $maml = 'http://schemas.microsoft.com/maml/2004/10'
 $command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'

@@ -30,6 +30,11 @@ public sealed class DevServerOptions
     /// <summary>Records' urls are built on this base instead of the request's own scheme and host.</summary>
     public Uri? AdvertiseUrl { get; set; }
     public bool LargeBufferTransport { get; set; }
+    /// <summary>
+    /// Multipart bodies are read by the server's own MultipartChunkReader instead of the framework's MultipartReader.
+    /// The benchmark found no gain worth a second reader by default (docs/performance.md, the multipart section).
+    /// </summary>
+    public bool CustomMultipartReader { get; set; }
     public bool Https { get; set; }
     public string? CertificateOut { get; set; }
     /// <summary>The server's certificate expired two days ago (for tests of how a client reports it).</summary>
@@ -56,6 +61,8 @@ public sealed class DevServerOptions
           --quota BYTES            total stored bytes above this are refused with 507
           --expiry SECONDS         uploads older than this answer 410
           --large-buffer-transport receive into 256 KiB blocks instead of Kestrel's socket transport (benchmarks)
+          --multipart-reader framework|custom   read multipart bodies with ASP.NET Core's MultipartReader
+                                   (default) or the server's own MultipartChunkReader (benchmarks)
         Answers:
           --record-shape drf|synapse   drf (default): UUID ids, integer status, user pk. synapse: integer ids 1, 2, ...
                                    and the finish reply also carries checksum (MD5 of the stored bytes) and size
@@ -128,6 +135,14 @@ public sealed class DevServerOptions
                 case "--quota": o.QuotaBytes = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--expiry": o.Expiry = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                 case "--large-buffer-transport": o.LargeBufferTransport = true; break;
+                case "--multipart-reader":
+                    o.CustomMultipartReader = Value() switch
+                    {
+                        "framework" => false,
+                        "custom" => true,
+                        var s => throw new ArgumentException($"--multipart-reader takes framework or custom, not '{s}'."),
+                    };
+                    break;
                 case "--record-shape":
                     o.RecordShape = Value() switch
                     {

@@ -7,9 +7,10 @@ namespace SynapsePS.DevServer;
 /// <summary>
 /// A streaming multipart/form-data reader over the request's PipeReader, made for large file parts: the
 /// delimiter is found with a vectorized search and part bytes are handed on as they arrive, never buffered whole.
-/// (The framework's MultipartReader scans byte by byte, which made the server the bottleneck at ~100 MB/s.)
+/// Used with --multipart-reader custom; the benchmark's Multipart section weighs it against the framework's
+/// MultipartReader, the default since it measured no gain worth a second reader (docs/performance.md).
 /// </summary>
-internal sealed class MultipartChunkReader(PipeReader reader, string boundary)
+internal sealed class MultipartChunkReader(PipeReader reader, string boundary) : IMultipartParts
 {
     private readonly byte[] _delimiter = Encoding.ASCII.GetBytes("\r\n--" + boundary);
     private bool _started;

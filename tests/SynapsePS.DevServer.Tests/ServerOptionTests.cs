@@ -186,6 +186,23 @@ public sealed class ServerOptionTests : IDisposable
         Assert.False(new DevServerOptions().LargeBufferTransport);
     }
 
+    [Fact]
+    public async Task The_custom_multipart_reader_is_opt_in_and_stores_the_same_bytes_and_fields()
+    {
+        await using var server = await ServerFixture.StartAsync(o => o.CustomMultipartReader = true);
+        var data = Bytes(3 * 1024 * 1024 + 17, seed: 26);
+
+        var record = await CreateAsync(_http, server.BaseUrl, data[..(2 * 1024 * 1024)], data.Length);
+        await SendAsync(_http, Chunk(UrlOf(record), data[(2 * 1024 * 1024)..], Range(2 * 1024 * 1024, data.Length - 2 * 1024 * 1024, data.Length)));
+        var (status, done) = await SendAsync(_http, Finish(UrlOf(record), Md5(data)));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(Md5(data), server.Uploads.Single().Md5OfStoredBytes);
+        Assert.Equal(data.Length, done.GetProperty("offset").GetInt64());
+        Assert.Equal("data.bin", done.GetProperty("filename").GetString());
+        Assert.False(new DevServerOptions().CustomMultipartReader);
+    }
+
     public static TheoryData<string[], Func<DevServerOptions, object?>, object?> NewOptions => new()
     {
         { ["--record-shape", "synapse"], o => o.RecordShape, RecordShape.Synapse },
@@ -194,6 +211,8 @@ public sealed class ServerOptionTests : IDisposable
         { ["--advertise-url", "http://elsewhere.invalid/"], o => o.AdvertiseUrl, new Uri("http://elsewhere.invalid/") },
         { ["--bind", "127.0.0.2"], o => o.BindAddress, IPAddress.Parse("127.0.0.2") },
         { ["--large-buffer-transport"], o => o.LargeBufferTransport, true },
+        { ["--multipart-reader", "custom"], o => o.CustomMultipartReader, true },
+        { ["--multipart-reader", "framework"], o => o.CustomMultipartReader, false },
         { ["--https"], o => o.Https, true },
         { ["--https", "--certificate-out", "/tmp/c.pem"], o => o.CertificateOut, "/tmp/c.pem" },
         { ["--https", "--client-certificate", "required"], o => o.RequireClientCertificate, true },
@@ -217,6 +236,7 @@ public sealed class ServerOptionTests : IDisposable
     [InlineData("--client-certificate", "required")]
     [InlineData("--offset-key", "expected")]
     [InlineData("--record-shape", "django")]
+    [InlineData("--multipart-reader", "fast")]
     public void Options_that_cannot_work_are_refused_at_start(string name, string value) =>
         Assert.Throws<ArgumentException>(() => DevServerOptions.Parse([name, value]));
 }

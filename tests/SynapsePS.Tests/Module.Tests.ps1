@@ -5,19 +5,13 @@ BeforeAll {
     $script:Root = (Resolve-Path "$PSScriptRoot/../..").Path
     Import-Module (Join-Path $Root 'tools/DevServer.psm1')
 
-    # A fresh pwsh like this one (a .NET tool runs as 'dotnet pwsh.dll').
+    Import-Module (Join-Path $Root 'tools/ChildPwsh.psm1')
+
     function Invoke-FreshPwsh([string] $Script, [hashtable] $Environment = @{}) {
-        $exe = [Environment]::ProcessPath
-        $prefix = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
-        $saved = @{}
-        foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
         # Run from TestDrive so nothing a child writes relative to its directory lands in the repository.
         Push-Location $TestDrive
-        try { $out = & $exe @prefix -NoProfile -NonInteractive -Command $Script 2>&1 }
-        finally {
-            Pop-Location
-            foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
-        }
+        try { $out = Invoke-ChildPwsh -Environment $Environment -ArgumentList '-Command', $Script 2>&1 }
+        finally { Pop-Location }
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
     }
 }

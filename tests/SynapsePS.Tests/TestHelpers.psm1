@@ -2,6 +2,7 @@
 # server's records, and fresh pwsh processes.
 $root = (Resolve-Path "$PSScriptRoot/../..").Path
 Import-Module (Join-Path $root 'tools/DevServer.psm1')
+Import-Module (Join-Path $root 'tools/ChildPwsh.psm1')
 
 function New-TestFile {
     # A file of pseudo-random bytes (deterministic per seed), or with -Sparse a file of that length with no data
@@ -62,19 +63,12 @@ function Set-ServerFaults {
     $null = Invoke-SynapseDevApi -Server $Server -Path faults -Method POST -Body $Faults
 }
 
-function Get-PwshCommand {
-    # The command line of a fresh pwsh like this one (a .NET tool runs as 'dotnet pwsh.dll').
-    $exe = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
-    @($exe)
-}
-
 function Start-ChildPwsh {
     # Starts a child pwsh running a script file; returns the Process with OutTask/ErrTask (its output).
     param([Parameter(Mandatory)] [string] $ScriptPath, [hashtable] $Environment = @{})
-    $cmd = Get-PwshCommand
+    $cmd = Get-ChildPwshCommand
     $psi = [Diagnostics.ProcessStartInfo]::new($cmd[0])
-    foreach ($a in @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $ScriptPath)) { $psi.ArgumentList.Add($a) }
+    foreach ($a in @($cmd | Select-Object -Skip 1) + @('-File', $ScriptPath)) { $psi.ArgumentList.Add($a) }
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
@@ -171,5 +165,5 @@ function Wait-Until {
 
 Export-ModuleMember -Function Initialize-TestSession, Complete-TestSession, New-ModuleRunspace, Remove-ModuleRunspace, Invoke-InModuleRunspace,
     New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults,
-    Get-PwshCommand, Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
+    Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
     Start-SynapseDevServer, Stop-SynapseDevServer, Restart-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog

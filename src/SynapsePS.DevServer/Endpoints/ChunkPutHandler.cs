@@ -65,7 +65,7 @@ internal sealed class ChunkPutHandler(DevServerOptions options, UploadStore stor
             refusal = (isNew ? null : refusals.OffsetRefusal(upload, chunk.Start)) ?? refusals.QuotaRefusal(chunk.Length);
             if (refusal is not null) { await refusals.RefuseAfterBodyAsync(ctx, refusal, range, isNew); return; }
 
-            var body = await RequestBodies.ReceiveAsync(ctx, new ChunkTarget(upload, isNew ? 0 : chunk.Start, chunk.Length));
+            var body = await RequestBodies.ReceiveAsync(ctx, new ChunkTarget(upload, isNew ? 0 : chunk.Start, chunk.Length), options);
             refusal = DrfRefusals.BodyRefusal(body, range, isNew);
             if (refusal is not null) { await ReplyAsync(ctx, refusal.Status, refusal.Body); return; }
             if (isNew) upload.Filename = body.Filename!.Trim();

@@ -95,7 +95,7 @@ internal sealed class DrfRefusals(DevServerOptions options, UploadStore store)
     /// <summary>Reads (and counts) a body that will not be stored, then gives the refusal drf would have given first.</summary>
     public async Task RefuseAfterBodyAsync(HttpContext ctx, Refusal refusal, ChunkRange? range, bool isNew)
     {
-        var body = await RequestBodies.ReceiveAsync(ctx, target: null);
+        var body = await RequestBodies.ReceiveAsync(ctx, target: null, options);
         var first = First(refusal, BodyRefusal(body, HeaderRefusal(range) is null ? range : null, isNew))!;
         await Replies.ReplyAsync(ctx, first.Status, first.Body);
     }

@@ -13,7 +13,7 @@ internal sealed class FinishHandler(DevServerOptions options, UploadStore store,
 
     public async Task FinishAsync(HttpContext ctx, StoredUpload? upload)
     {
-        var (fields, refusal) = await RequestBodies.ReadFieldsAsync(ctx, options.JsonOnly);
+        var (fields, refusal) = await RequestBodies.ReadFieldsAsync(ctx, options);
         if (refusal is not null) { await ReplyAsync(ctx, refusal.Status, refusal.Body); return; }
         // drf asks for the checksum before it looks the upload up.
         if (!fields.TryGetValue("md5", out var md5) || string.IsNullOrEmpty(md5)) { await ReplyAsync(ctx, 400, new { detail = ChecksumRequired }); return; }
@@ -33,7 +33,7 @@ internal sealed class FinishHandler(DevServerOptions options, UploadStore store,
             await upload.Gate.WaitAsync(ctx.RequestAborted);
             try
             {
-                body = await RequestBodies.ReceiveAsync(ctx, new ChunkTarget(upload, 0, Length: null));
+                body = await RequestBodies.ReceiveAsync(ctx, new ChunkTarget(upload, 0, Length: null), options);
                 var whole = new ChunkRange(0, body.FileSize - 1, body.FileSize);
                 var refusal = DrfRefusals.First(DrfRefusals.BodyRefusal(body, whole, isNew: true), refusals.HeaderRefusal(whole), refusals.QuotaRefusal(0));
                 if (refusal is not null) { await ReplyAsync(ctx, refusal.Status, refusal.Body); return; }

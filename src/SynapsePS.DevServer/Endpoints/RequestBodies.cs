@@ -47,10 +47,10 @@ internal static class RequestBodies
     }
 
     /// <summary>The small fields of a finish request (JSON object, form or multipart), or DRF's refusal of its body.</summary>
-    public static async Task<(Dictionary<string, string> Fields, Refusal? Refusal)> ReadFieldsAsync(HttpContext ctx, bool jsonOnly)
+    public static async Task<(Dictionary<string, string> Fields, Refusal? Refusal)> ReadFieldsAsync(HttpContext ctx, DevServerOptions options)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (Unsupported(ctx, jsonOnly) is { } unsupported)
+        if (Unsupported(ctx, options.JsonOnly) is { } unsupported)
         {
             await DiscardAsync(ctx);
             return (fields, new(Stage.Headers, 415, unsupported));
@@ -75,7 +75,7 @@ internal static class RequestBodies
                 foreach (var (key, value) in await ctx.Request.ReadFormAsync(ctx.RequestAborted)) fields[key] = value.ToString();
                 break;
             case BodyKind.Multipart:
-                fields = (await ReceiveAsync(ctx, target: null)).Fields;
+                fields = (await ReceiveAsync(ctx, target: null, options)).Fields;
                 break;
         }
         return (fields, null);
@@ -86,7 +86,7 @@ internal static class RequestBodies
     /// part of the wrong size leaves neither the stored bytes nor the hash changed. Non-multipart bodies are read
     /// and hold no file.
     /// </summary>
-    public static async Task<ReceivedBody> ReceiveAsync(HttpContext ctx, ChunkTarget? target)
+    public static async Task<ReceivedBody> ReceiveAsync(HttpContext ctx, ChunkTarget? target, DevServerOptions options)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         if (KindOf(ctx.Request) != BodyKind.Multipart
@@ -95,7 +95,10 @@ internal static class RequestBodies
             await DiscardAsync(ctx);
             return new(fields, false, 0);
         }
-        var parts = new MultipartChunkReader(ctx.Request.BodyReader, HeaderUtilities.RemoveQuotes(type.Boundary).Value!);
+        var boundary = HeaderUtilities.RemoveQuotes(type.Boundary).Value!;
+        IMultipartParts parts = options.CustomMultipartReader
+            ? new MultipartChunkReader(ctx.Request.BodyReader, boundary)
+            : new FrameworkMultipartParts(ctx.Request.Body, boundary);
         var ct = ctx.RequestAborted;
 
         long received = -1;
