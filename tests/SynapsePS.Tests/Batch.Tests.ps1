@@ -77,7 +77,7 @@ Describe 'Invoke-SynapseBatchUpload' {
             $files = 1..40 | ForEach-Object { New-TestFile -Path (Join-Path $dir ("file{0:00}.bin" -f $_)) -Length (64KB * (1 + $_ % 3) + $_) -Seed $_ }
             $ps = New-ModuleRunspace {
                 param($dir, $conn)
-                Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $conn -ThrottleLimit 4 -ChunkSize 64KB -RetryDelaySec 0.05
+                Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $conn -ThrottleLimit 4 -ChunkSize 64KB -RetryDelaySec 0.05 -MaxRetries 8
             } -ArgumentList $dir, $Conn
             $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
             $arrivals = [System.Collections.Concurrent.ConcurrentQueue[datetime]]::new()

@@ -18,6 +18,8 @@ internal sealed class ChunkPutHandler(DevServerOptions options, UploadStore stor
         if (refusal is not null) { await refusals.RefuseAfterBodyAsync(ctx, refusal, range, isNew: id is null); return; }
         var chunk = range!.Value;
 
+        // A new upload has no id before its body is read, so all first chunks of one owner share a key and one
+        // file's success resets the cap for the others: tests that inject faults into many new uploads allow more retries.
         var chunkKey = (upload?.Id ?? "new:" + owner) + "@" + chunk.Start;
         var fault = faults.Decide(ctx.Request.Method, chunkKey);
         note.Fault = fault switch
