@@ -208,3 +208,47 @@ Describe 'Send-SynapseChunkedUpload meeting a file another runspace is uploading
         $copies[0].md5OfStoredBytes | Should -Be (Get-Md5 $file.FullName)
     }
 }
+
+Describe 'A claim held by another process' {
+    It 'blocks only its file while the process lives, and nothing once it is killed' {
+        $files = @(New-OverlapFiles 'held' 3)
+        $held = $files[1]
+        $ready = Join-Path $TestDrive 'held-ready'
+        # The holder claims one file as a batch would, through the engine's own claims, and sleeps.
+        $holderScript = Join-Path $TestDrive 'hold-claim.ps1'
+        Set-Content -LiteralPath $holderScript -Value @'
+Import-Module $env:SYNAPSEPS_MODULE
+$null = Test-SynapseUploadFile -LiteralPath $env:HOLD_FILE
+$core = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'SynapsePS.Core' }
+$claims = $core.GetType('SynapsePS.Resume.UploadClaims', $true)
+$claim = $claims.GetMethod('TryClaim').Invoke($claims.GetMethod('Open').Invoke($null, @($env:SYNAPSEPS_STATE_DIR)), @([uri]$env:HOLD_URL, $env:HOLD_FILE))
+if ($null -eq $claim) { throw 'the file was already claimed' }
+$null = New-Item -ItemType File -Path $env:HOLD_READY
+Start-Sleep -Seconds 300
+'@
+        $holder = Start-ChildPwsh -ScriptPath $holderScript -Environment @{
+            SYNAPSEPS_STATE_DIR = $env:SYNAPSEPS_STATE_DIR; HOLD_URL = $Slow.Url; HOLD_FILE = $held.FullName; HOLD_READY = $ready
+        }
+        $batch = New-ModuleRunspace { param($f, $c) $f | Invoke-SynapseBatchUpload -Connection $c -ChunkSize 64KB -SkipUploaded } -ArgumentList $files, $SlowConn
+        try {
+            (Wait-Until -TimeoutSec 60 { Test-Path -LiteralPath $ready }) | Should -BeTrue -Because "the holder took the claim ($($holder.HasExited))"
+            $running = $batch.BeginInvoke()
+            (Wait-Until -TimeoutSec 30 -IntervalMs 50 { @((Get-CopiesOf $files).Copies | Where-Object status -EQ 'complete').Count -ge 2 }) | Should -BeTrue
+            Start-Sleep -Milliseconds 500
+            $whileHeld = Get-CopiesOf $files
+            Stop-Process -Id $holder.Id -Force
+            $results = @($batch.EndInvoke($running))
+        }
+        finally { Stop-ChildPwsh $holder; Remove-ModuleRunspace $batch }
+
+        ($whileHeld | Where-Object { $_.File.Name -ne $held.Name }).Copies.status | Should -Be @('complete', 'complete') -Because 'the other files went on'
+        ($whileHeld | Where-Object { $_.File.Name -eq $held.Name }).Copies | Should -HaveCount 0 -Because 'the held file waited'
+        $results | Should -HaveCount 3
+        @($results | Where-Object Status -EQ 'Failed') | Should -HaveCount 0
+        $results[-1].Name | Should -Be $held.Name -Because 'the held file settled last, once its holder was gone'
+        $copy = @((Get-CopiesOf $held).Copies)
+        $copy | Should -HaveCount 1
+        $copy[0].status | Should -Be 'complete'
+        $copy[0].md5OfStoredBytes | Should -Be (Get-Md5 $held.FullName)
+    }
+}
