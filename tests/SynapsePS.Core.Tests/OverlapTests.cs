@@ -60,7 +60,7 @@ public sealed class OverlapTests(ServerFixture fixture) : IClassFixture<ServerFi
         Assert.All(results, r => Assert.Null(r.Error));
         Assert.Equal(held, results[2].FullName);
         Assert.Single(StoredCopiesOf(held), u => u.Status == "complete" && u.Md5OfStoredBytes == Scratch.Md5(held));
-        Assert.Contains(log.VerboseLines, l => l.Contains(held, StringComparison.Ordinal) && l.Contains("another run", StringComparison.Ordinal));
+        Assert.Contains(log.VerboseLines, l => l.Contains($"'{Path.GetFileName(held)}' waited", StringComparison.Ordinal) && l.Contains("another run", StringComparison.Ordinal));
     }
 
     [Fact]

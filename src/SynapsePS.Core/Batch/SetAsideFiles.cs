@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using SynapsePS.Resume;
@@ -41,7 +42,7 @@ internal sealed class SetAsideFiles
 
     public void Add(string fullName)
     {
-        _log?.Verbose($"'{fullName}' is being uploaded by another run on this machine; coming back to it after the files that follow.");
+        _log?.Verbose($"'{Path.GetFileName(fullName)}' is being uploaded by another run on this machine; coming back to it after the files that follow.");
         lock (_files)
         {
             _files.Enqueue((fullName, Stopwatch.GetTimestamp()));
@@ -85,7 +86,7 @@ internal sealed class SetAsideFiles
             }
             if (claim is null) continue;
             var waited = (Stopwatch.GetTimestamp() - next.Since) / (double)Stopwatch.Frequency;
-            _log?.Verbose($"'{next.FullName}' waited {waited:0.0} s for another run on this machine to finish with it.");
+            _log?.Verbose($"'{Path.GetFileName(next.FullName)}' waited {waited:0.0} s for another run on this machine to finish with it.");
             await _take(next.FullName, claim).ConfigureAwait(false);
         }
     }
