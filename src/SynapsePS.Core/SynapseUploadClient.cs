@@ -22,6 +22,7 @@ public sealed class SynapseUploadClient
     private readonly ChunkedUploadProtocol _protocol;
     private readonly UploadJournal _journal;
     private readonly UploadLedger _ledger;
+    private readonly UploadClaims _claims;
 
     public SynapseUploadClient(SynapseConnection connection, UploadOptions? options = null)
     {
@@ -32,6 +33,7 @@ public sealed class SynapseUploadClient
         _protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options), limiter);
         _journal = UploadJournal.Open(Options.StateDirectory);
         _ledger = UploadLedger.Open(Options.StateDirectory);
+        _claims = UploadClaims.Open(Options.StateDirectory);
     }
 
     public SynapseConnection Connection { get; }
@@ -39,7 +41,9 @@ public sealed class SynapseUploadClient
     public UploadOptions Options { get; }
 
     /// <summary>
-    /// Uploads one file, resuming an interrupted upload of it when its journal and the server allow.
+    /// Uploads one file, resuming an interrupted upload of it when its journal and the server allow. While another
+    /// call on this machine holds the file's claim this waits for it, reporting <see cref="UploadPhase.WaitingForAnotherRun"/>;
+    /// the ledger and the journal are read only once the claim is this call's.
     /// Throws <see cref="SynapseClientException"/> for every failure, <see cref="OperationCanceledException"/> when cancelled
     /// (the journal then stays, so the next call resumes).
     /// </summary>
@@ -47,10 +51,24 @@ public sealed class SynapseUploadClient
         IUploadLog? log = null, CancellationToken cancellationToken = default)
     {
         if (path is null) throw new ArgumentNullException(nameof(path));
+        string fullName;
+        try
+        {
+            fullName = LocalFile.FullPath(path);
+        }
+        catch (SynapseClientException ex)
+        {
+            throw ex.WithFile(path);
+        }
+        catch (Exception ex)
+        {
+            throw Failures.Unexpected(ex, path);
+        }
+
+        using var claim = await ClaimAsync(fullName, progress, log, cancellationToken).ConfigureAwait(false);
         LocalFile file;
         try
         {
-            var fullName = LocalFile.FullPath(path);
             if (TrySkip(fullName, log) is { } skipped) return skipped;
             file = LocalFile.Open(fullName);
         }
@@ -63,6 +81,59 @@ public sealed class SynapseUploadClient
             throw Failures.Unexpected(ex, path);
         }
         return await UploadAsync(file, progress, log, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Claims the file for this call without waiting (see <see cref="UploadClaims"/>): null while another call on this
+    /// machine holds it. A claims' folder that cannot be used at all costs the guard, not the upload: a warning,
+    /// and a claim that holds nothing.
+    /// </summary>
+    internal UploadClaim? TryClaim(string fullName, IUploadLog? log)
+    {
+        try
+        {
+            return _claims.TryClaim(Connection.BaseUrl, fullName);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            return Unguarded(fullName, ex, log);
+        }
+    }
+
+    /// <summary>Waits until the file can be claimed, reporting the wait as progress; says in Verbose that it waited.</summary>
+    private async Task<UploadClaim> ClaimAsync(string fullName, IProgress<UploadProgress>? progress, IUploadLog? log, CancellationToken ct)
+    {
+        var refused = false;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var waiting = new WaitingReport(fullName, progress, () => refused = true);
+        UploadClaim claim;
+        try
+        {
+            claim = await _claims.ClaimAsync(Connection.BaseUrl, fullName, waiting, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            return Unguarded(fullName, ex, log);
+        }
+        if (refused)
+            log?.Verbose($"'{System.IO.Path.GetFileName(fullName)}' waited {clock.Elapsed.TotalSeconds:0.0} s for another run on this machine to finish with it.");
+        return claim;
+    }
+
+    private UploadClaim Unguarded(string fullName, Exception ex, IUploadLog? log)
+    {
+        log?.Warning($"Could not claim '{fullName}' in '{_claims.Directory}' ({ex.Message}); uploading it without the guard against another run on this machine.");
+        return UploadClaim.Unguarded(Connection.BaseUrl, fullName);
+    }
+
+    /// <summary>Turns the time a claim has waited into a progress report of the file.</summary>
+    private sealed class WaitingReport(string fullName, IProgress<UploadProgress>? progress, Action refused) : IProgress<TimeSpan>
+    {
+        public void Report(TimeSpan waited)
+        {
+            refused();
+            progress?.Report(new UploadProgress(fullName, UploadPhase.WaitingForAnotherRun, 0, 0, waited, 0));
+        }
     }
 
     /// <summary>

@@ -10,6 +10,8 @@ public enum UploadPhase
     Uploading,
     Finishing,
     Completed,
+    /// <summary>Another call on this machine is uploading the file; <see cref="UploadProgress.Elapsed"/> is how long this one has waited.</summary>
+    WaitingForAnotherRun,
 }
 
 /// <summary>A snapshot of one upload's progress. Immutable, so a consumer may keep the latest one.</summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SynapsePS.Files;
+using SynapsePS.Resume;
 using SynapsePS.Upload;
 
 namespace SynapsePS.Batch;
@@ -11,7 +12,9 @@ namespace SynapsePS.Batch;
 /// Runs up to <c>throttleLimit</c> uploads at once. Files come in one at a time through <see cref="SubmitAsync"/>
 /// (as a pipeline delivers them); the batch owns the lanes. Every file's result is handed to <c>settled</c> as soon
 /// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
-/// million files needs the memory of its lanes only.
+/// million files needs the memory of its lanes only. Each file is claimed before anything is looked up for it
+/// (<see cref="UploadClaims"/>); one that another call on this machine holds is set aside and taken up again,
+/// before new input, once that call lets it go.
 /// </summary>
 public sealed class UploadBatch
 {
@@ -22,6 +25,7 @@ public sealed class UploadBatch
     private readonly IUploadLog? _log;
     private readonly long? _maxBytes;
     private readonly CancellationToken _cancellation;
+    private readonly SetAsideFiles _setAside;
     private readonly object _gate = new();
     private int _running;
     private int _filesStarted;
@@ -43,6 +47,7 @@ public sealed class UploadBatch
         _lanes = new BatchLane[throttleLimit];
         for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
         _free = new SemaphoreSlim(throttleLimit, throttleLimit);
+        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), TakeAsync, log, cancellation);
     }
 
     /// <summary>The concurrent upload lanes, for progress: what each is uploading and how far it is.</summary>
@@ -54,19 +59,57 @@ public sealed class UploadBatch
     /// <summary>The length of those files together.</summary>
     public long BytesStarted => Interlocked.Read(ref _bytesStarted);
 
+    /// <summary>How many files are set aside because another call on this machine is uploading them.</summary>
+    public int FilesWaitingForAnotherRun => _setAside.Count;
+
     /// <summary>
     /// Takes the next file. One that needs no upload (skipped as already uploaded, or failing the file check) is
     /// settled at once and never waits for a lane; any other waits for a free lane and starts uploading there.
-    /// Completes when the file is settled or started, so a caller that awaits each submission holds its input back
-    /// while every lane is busy. Throws <see cref="OperationCanceledException"/> when the batch is cancelled meanwhile.
+    /// Completes when the file is settled, started or set aside, so a caller that awaits each submission holds its
+    /// input back while every lane is busy. Files set aside earlier that are free now go first.
+    /// Throws <see cref="OperationCanceledException"/> when the batch is cancelled meanwhile.
     /// </summary>
     public async Task SubmitAsync(string fullName)
     {
         if (fullName is null) throw new ArgumentNullException(nameof(fullName));
+        await _setAside.TakeUpFreeAsync().ConfigureAwait(false);
+        if (_client.TryClaim(fullName, _log) is { } claim) await TakeAsync(fullName, claim).ConfigureAwait(false);
+        else _setAside.Add(fullName);
+    }
+
+    /// <summary>
+    /// Completes when every submitted file has settled: the files set aside are taken up as their claims come free,
+    /// then every started upload settles.
+    /// </summary>
+    public async Task WhenIdleAsync()
+    {
+        await _setAside.TakeUpAllAsync().ConfigureAwait(false);
+        Task idle;
+        lock (_gate) idle = _idle.Task;
+        await idle.ConfigureAwait(false);
+    }
+
+    /// <summary>A file this call has claimed: checked under the claim, then settled or started; the claim goes with it.</summary>
+    private async Task TakeAsync(string fullName, UploadClaim claim)
+    {
+        var started = false;
+        try
+        {
+            started = await SettleOrStartAsync(fullName, claim).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!started) claim.Dispose();
+        }
+    }
+
+    /// <summary>True when the file started on a lane, which then owns the claim; false when it settled at once.</summary>
+    private async Task<bool> SettleOrStartAsync(string fullName, UploadClaim claim)
+    {
         if (TrySkip(fullName) is { } skipped)
         {
             _settled(new BatchUploadResult(fullName, skipped.Length, skipped, null));
-            return;
+            return false;
         }
 
         // The check opens the file; when it passes, that handle is the one the upload reads.
@@ -74,7 +117,7 @@ public sealed class UploadBatch
         if (file is null)
         {
             _settled(new BatchUploadResult(fullName, check.Length, null, FileRules.Refusal(check)));
-            return;
+            return false;
         }
 
         try
@@ -86,13 +129,8 @@ public sealed class UploadBatch
             file.Dispose();
             throw;
         }
-        Start(file);
-    }
-
-    /// <summary>Completes when every started upload has settled.</summary>
-    public Task WhenIdleAsync()
-    {
-        lock (_gate) return _idle.Task;
+        Start(file, claim);
+        return true;
     }
 
     private UploadResult? TrySkip(string fullName)
@@ -109,7 +147,7 @@ public sealed class UploadBatch
     }
 
     /// <summary>Starts a file on a free lane; the caller holds one count of <see cref="_free"/> for it.</summary>
-    private void Start(LocalFile file)
+    private void Start(LocalFile file, UploadClaim claim)
     {
         var lane = TakeIdleLane();
         lock (_gate)
@@ -119,10 +157,10 @@ public sealed class UploadBatch
         lane.Begin(file.FullName, file.Length);
         Interlocked.Increment(ref _filesStarted);
         Interlocked.Add(ref _bytesStarted, file.Length);
-        _ = Task.Run(() => RunAsync(lane, file));
+        _ = Task.Run(() => RunAsync(lane, file, claim));
     }
 
-    private async Task RunAsync(BatchLane lane, LocalFile file)
+    private async Task RunAsync(BatchLane lane, LocalFile file, UploadClaim claim)
     {
         var (fullName, length) = (file.FullName, file.Length);
         BatchUploadResult? result = null;
@@ -145,6 +183,7 @@ public sealed class UploadBatch
             result = new BatchUploadResult(fullName, length, null, Failures.Unexpected(ex, fullName));
         }
 
+        claim.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
         _free.Release();
         try

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -17,14 +16,18 @@ internal sealed class BandwidthLimiter
     private static readonly TimeSpan MaxWaitStep = TimeSpan.FromMilliseconds(200);
 
     private readonly object _gate = new();
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeProvider _time;
+    private readonly long _start;
     private readonly double _capacity;
     private double _tokens;
-    private long _lastTicks;
+    private TimeSpan _last;
 
-    public BandwidthLimiter(long bytesPerSecond)
+    /// <param name="time">The clock the budget refills by and waits on; the system's unless a test gives another.</param>
+    public BandwidthLimiter(long bytesPerSecond, TimeProvider? time = null)
     {
         if (bytesPerSecond < 1) throw new ArgumentOutOfRangeException(nameof(bytesPerSecond));
+        _time = time ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
         BytesPerSecond = bytesPerSecond;
         // A tenth of a second's worth, at most a block: small caps move smoothly, large ones wake rarely.
         SliceSize = (int)Math.Max(1, Math.Min(ChunkBody.BlockSize, bytesPerSecond / 10));
@@ -46,9 +49,9 @@ internal sealed class BandwidthLimiter
         TimeSpan wait;
         lock (_gate)
         {
-            var now = _clock.ElapsedTicks;
-            _tokens = Math.Min(_capacity, _tokens + (now - _lastTicks) * (double)BytesPerSecond / Stopwatch.Frequency);
-            _lastTicks = now;
+            var now = Elapsed;
+            _tokens = Math.Min(_capacity, _tokens + (now - _last).TotalSeconds * BytesPerSecond);
+            _last = now;
             _tokens -= count;
             if (_tokens >= 0) return Task.CompletedTask;
             wait = TimeSpan.FromSeconds(-_tokens / BytesPerSecond);
@@ -58,15 +61,15 @@ internal sealed class BandwidthLimiter
 
     private async Task SleepAsync(TimeSpan wait, int count, Action? waiting, CancellationToken ct)
     {
-        var until = _clock.Elapsed + wait;
+        var until = Elapsed + wait;
         try
         {
-            for (var left = wait; left > TimeSpan.Zero; left = until - _clock.Elapsed)
+            for (var left = wait; left > TimeSpan.Zero; left = until - Elapsed)
             {
                 waiting?.Invoke();
                 // Whole milliseconds, rounded up: a shorter delay would return at once and spin.
                 var step = left < MaxWaitStep ? TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)) : MaxWaitStep;
-                await Task.Delay(step, ct).ConfigureAwait(false);
+                await DelayAsync(step, ct).ConfigureAwait(false);
             }
             waiting?.Invoke();
         }
@@ -76,4 +79,12 @@ internal sealed class BandwidthLimiter
             throw;
         }
     }
+
+    private TimeSpan Elapsed => _time.GetElapsedTime(_start);
+
+#if NET8_0_OR_GREATER
+    private Task DelayAsync(TimeSpan delay, CancellationToken ct) => Task.Delay(delay, _time, ct);
+#else
+    private Task DelayAsync(TimeSpan delay, CancellationToken ct) => _time.Delay(delay, ct);
+#endif
 }

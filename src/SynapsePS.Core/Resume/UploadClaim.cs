@@ -13,18 +13,24 @@ internal sealed class UploadClaim : IDisposable
 {
     private FileStream? _lock;
 
-    internal UploadClaim(Uri baseUrl, string fullName, FileStream heldLock)
+    internal UploadClaim(Uri baseUrl, string fullName, FileStream? heldLock)
     {
         BaseUrl = baseUrl;
         FullName = fullName;
         _lock = heldLock;
     }
 
+    /// <summary>
+    /// A claim that holds nothing, for a call whose claims' folder cannot be used at all: the upload goes on as it
+    /// would without claims, unguarded against another call on the same file.
+    /// </summary>
+    internal static UploadClaim Unguarded(Uri baseUrl, string fullName) => new(baseUrl, fullName, null);
+
     public Uri BaseUrl { get; }
 
     public string FullName { get; }
 
-    /// <summary>Whether this claim is still held (not yet disposed).</summary>
+    /// <summary>Whether this claim holds its lock (not yet disposed, and not <see cref="Unguarded"/>).</summary>
     public bool IsHeld => Volatile.Read(ref _lock) is not null;
 
     /// <summary>Releases the claim. Safe to call more than once and from any thread.</summary>

@@ -27,6 +27,12 @@ internal sealed class ProgressView
     {
         if (progress is null || ReferenceEquals(progress, _shown)) return;
         _shown = progress;
+        if (progress.Phase == UploadPhase.WaitingForAnotherRun)
+        {
+            // Nothing is sent yet: no bytes, no rate, no percentage, only how long it has waited.
+            Write(Activity(progress), "Another run on this machine is uploading it", -1, null);
+            return;
+        }
         Write(Activity(progress), progress.BytesDone, progress.TotalBytes, progress.BytesPerSecond, progress.PercentComplete, progress.Remaining);
     }
 
@@ -40,10 +46,12 @@ internal sealed class ProgressView
         Write(activity, bytesDone, totalBytes, rate, percent, remaining);
     }
 
-    private void Write(string activity, long bytesDone, long totalBytes, double bytesPerSecond, int percent, TimeSpan? remaining)
+    private void Write(string activity, long bytesDone, long totalBytes, double bytesPerSecond, int percent, TimeSpan? remaining) =>
+        Write(activity, $"{Units.Bytes(bytesDone)} of {Units.Bytes(totalBytes)} at {Units.Bytes((long)bytesPerSecond)}/s", percent, remaining);
+
+    private void Write(string activity, string status, int percent, TimeSpan? remaining)
     {
-        var record = new ProgressRecord(_activityId, activity,
-            $"{Units.Bytes(bytesDone)} of {Units.Bytes(totalBytes)} at {Units.Bytes((long)bytesPerSecond)}/s")
+        var record = new ProgressRecord(_activityId, activity, status)
         {
             ParentActivityId = _parentId,
             PercentComplete = percent,
@@ -69,6 +77,7 @@ internal sealed class ProgressView
     {
         UploadPhase.Verifying => $"Verifying {System.IO.Path.GetFileName(p.FullName)} (the part the server holds)",
         UploadPhase.Finishing => $"Finishing {System.IO.Path.GetFileName(p.FullName)}",
+        UploadPhase.WaitingForAnotherRun => $"Waiting for another upload of {System.IO.Path.GetFileName(p.FullName)} ({p.Elapsed.TotalSeconds:0} s)",
         _ => $"Uploading {System.IO.Path.GetFileName(p.FullName)}",
     };
 }

@@ -1,11 +1,65 @@
-using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using SynapsePS.Http;
 
 namespace SynapsePS.Core.Tests.Unit;
 
-/// <summary>The token bucket alone: rate, slices, cancellation (no server needed).</summary>
+/// <summary>
+/// The token bucket alone, on a fake clock: how long the cap makes writers wait, shared or not, and what a cancelled
+/// wait gives back. The clock moves a millisecond at a time, so each wait ends within a millisecond of when it is due.
+/// (The cap on real uploads, in real time, is BandwidthTests'.)
+/// </summary>
 public sealed class BandwidthLimiterTests
 {
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan Never = TimeSpan.FromMinutes(10);
+
+    private readonly ParkingClock _time = new();
+
+    /// <summary>
+    /// Moves the fake clock a tick at a time until every writer has ended, and only while each writer still running
+    /// sleeps on it: a writer that another thread runs has taken its next wait before the clock moves on. Returns how
+    /// much time the writers took on the fake clock.
+    /// </summary>
+    private async Task<TimeSpan> RunToEndAsync(params Task[] writers)
+    {
+        var start = _time.GetUtcNow();
+        bool Running(out int count) => (count = writers.Count(w => !w.IsCompleted)) > 0;
+        while (Running(out _))
+        {
+            if (_time.GetUtcNow() - start > Never) throw new TimeoutException("the writers did not end within ten minutes of the fake clock");
+            if (!SpinWait.SpinUntil(() => !Running(out var running) || _time.Sleeping >= running, TimeSpan.FromSeconds(10)))
+                throw new TimeoutException("a writer neither ended nor slept on the clock");
+            if (Running(out _)) _time.Advance(Tick);
+        }
+        await Task.WhenAll(writers);
+        return _time.GetUtcNow() - start;
+    }
+
+    /// <summary>A fake clock that counts the timers on it that have neither fired nor gone: the writers asleep on it.</summary>
+    private sealed class ParkingClock : FakeTimeProvider
+    {
+        private int _sleeping;
+
+        public int Sleeping => Volatile.Read(ref _sleeping);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var awake = 0;
+            void Wake() { if (Interlocked.Exchange(ref awake, 1) == 0) Interlocked.Decrement(ref _sleeping); }
+            var timer = new WakingTimer(base.CreateTimer(s => { Wake(); callback(s); }, state, dueTime, period), Wake);
+            // Counted only once it is set: counted before, the clock could run on while the timer takes its due time.
+            Interlocked.Increment(ref _sleeping);
+            return timer;
+        }
+
+        private sealed class WakingTimer(ITimer timer, Action wake) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => timer.Change(dueTime, period);
+            public void Dispose() { wake(); timer.Dispose(); }
+            public ValueTask DisposeAsync() { wake(); return timer.DisposeAsync(); }
+        }
+    }
+
     [Fact]
     public void Slices_are_a_tenth_of_a_second_and_at_most_a_block()
     {
@@ -17,37 +71,49 @@ public sealed class BandwidthLimiterTests
     [Fact]
     public async Task Takes_as_long_as_the_cap_says_and_reports_that_it_is_waiting()
     {
-        var limiter = new BandwidthLimiter(1024 * 1024);
+        var limiter = new BandwidthLimiter(1024 * 1024, _time);
         var alive = 0;
-        var clock = Stopwatch.StartNew();
-        for (var sent = 0; sent < 1536 * 1024; sent += limiter.SliceSize)
-            await limiter.WaitAsync(limiter.SliceSize, () => alive++, CancellationToken.None);
-        // 1.5 MiB at 1 MiB/s, less the one slice the bucket starts with.
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.3, 4.0);
-        Assert.True(alive >= 10, $"the waiting callback ran {alive} times");
+
+        var took = await RunToEndAsync(Task.Run(async () =>
+        {
+            for (var sent = 0; sent < 1536 * 1024; sent += limiter.SliceSize)
+                await limiter.WaitAsync(limiter.SliceSize, () => Interlocked.Increment(ref alive), CancellationToken.None).ConfigureAwait(false);
+        }));
+
+        // 1.5 MiB is 16 slices of a tenth of a second at 1 MiB/s; the bucket starts with the first: 1.5 s.
+        Assert.InRange(took.TotalSeconds, 1.49, 1.52);
+        Assert.True(alive >= 2 * 15, $"the waiting callback ran {alive} times for 15 waits");
     }
 
     [Fact]
     public async Task Concurrent_writers_share_the_cap()
     {
-        var limiter = new BandwidthLimiter(1024 * 1024);
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        var limiter = new BandwidthLimiter(1024 * 1024, _time);
+
+        var took = await RunToEndAsync(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             for (var sent = 0; sent < 384 * 1024; sent += limiter.SliceSize)
-                await limiter.WaitAsync(limiter.SliceSize, null, CancellationToken.None);
-        }));
-        Assert.InRange(clock.Elapsed.TotalSeconds, 1.3, 4.0);
+                await limiter.WaitAsync(limiter.SliceSize, null, CancellationToken.None).ConfigureAwait(false);
+        })).ToArray());
+
+        // Four writers of four slices each: 16 slices at 1 MiB/s, as long as one writer of them all would take.
+        Assert.InRange(took.TotalSeconds, 1.49, 1.52);
     }
 
     [Fact]
-    public async Task A_cancelled_wait_ends_at_once_and_gives_its_bytes_back()
+    public async Task A_cancelled_wait_ends_without_the_clock_moving_and_gives_its_bytes_back()
     {
-        var limiter = new BandwidthLimiter(1024);
-        await limiter.WaitAsync(limiter.SliceSize, null, CancellationToken.None);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        var clock = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => limiter.WaitAsync(60 * 1024, null, cts.Token));   // a minute's worth
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the wait ended {clock.Elapsed.TotalSeconds:0.00} s after it began");
+        var limiter = new BandwidthLimiter(1024, _time);
+        await limiter.WaitAsync(limiter.SliceSize, null, CancellationToken.None);   // the bucket is empty now
+        using var cts = new CancellationTokenSource();
+        var minute = limiter.WaitAsync(60 * 1024, null, cts.Token);
+
+        cts.Cancel();
+        var cancelled = await Record.ExceptionAsync(() => minute.WaitAsync(TimeSpan.FromSeconds(10)));
+        var next = await RunToEndAsync(limiter.WaitAsync(limiter.SliceSize, null, CancellationToken.None));
+
+        Assert.IsAssignableFrom<OperationCanceledException>(cancelled);
+        // Had the minute's bytes stayed spent, the next slice would wait a minute; given back, a tenth of a second.
+        Assert.InRange(next.TotalSeconds, 0.09, 0.11);
     }
 }

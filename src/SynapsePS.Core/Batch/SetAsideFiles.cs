@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using SynapsePS.Resume;
+
+namespace SynapsePS.Batch;
+
+/// <summary>
+/// The files a batch met while another call on this machine held their claim: put aside in the order met, and
+/// taken up again (each tried once per round, oldest first) as soon as they can be claimed. Every round drops what
+/// has become free, so what stays is what other calls hold at that moment, not a list that grows with the input;
+/// <see cref="Capacity"/> caps even the odd case of one file given again and again while it uploads.
+/// </summary>
+internal sealed class SetAsideFiles
+{
+    /// <summary>With this many set aside, the batch takes no new input until some are claimed.</summary>
+    public const int Capacity = 1024;
+
+    private readonly Queue<(string FullName, long Since)> _files = new();
+    private readonly Func<string, UploadClaim?> _tryClaim;
+    private readonly Func<string, UploadClaim, Task> _take;
+    private readonly IUploadLog? _log;
+    private readonly CancellationToken _cancellation;
+    private int _count;
+
+    /// <param name="tryClaim">Claims a file without waiting; null while it is held elsewhere.</param>
+    /// <param name="take">Takes a claimed file on (settles or starts it) and owns its claim from then on.</param>
+    public SetAsideFiles(Func<string, UploadClaim?> tryClaim, Func<string, UploadClaim, Task> take, IUploadLog? log,
+        CancellationToken cancellation)
+    {
+        _tryClaim = tryClaim;
+        _take = take;
+        _log = log;
+        _cancellation = cancellation;
+    }
+
+    /// <summary>How many files are waiting for another call to release them. Thread-safe.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    public void Add(string fullName)
+    {
+        _log?.Verbose($"'{Path.GetFileName(fullName)}' is being uploaded by another run on this machine; coming back to it after the files that follow.");
+        lock (_files)
+        {
+            _files.Enqueue((fullName, Stopwatch.GetTimestamp()));
+            _count = _files.Count;
+        }
+    }
+
+    /// <summary>Takes up the files that are free now; while <see cref="Capacity"/> are still held elsewhere, waits for some.</summary>
+    public Task TakeUpFreeAsync() => TakeUpAsync(() => Count < Capacity);
+
+    /// <summary>Takes up every file, trying again every <see cref="UploadClaims.DefaultPollInterval"/> until none is left.</summary>
+    public Task TakeUpAllAsync() => TakeUpAsync(() => Count == 0);
+
+    private async Task TakeUpAsync(Func<bool> done)
+    {
+        while (Count > 0)
+        {
+            await TakeUpRoundAsync().ConfigureAwait(false);
+            if (done()) return;
+            await Task.Delay(UploadClaims.DefaultPollInterval, _cancellation).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Tries each file once, oldest first; one it can claim leaves the list and is taken up (and awaited) before the
+    /// next is tried, so the batch holds no claim it is not yet using.
+    /// </summary>
+    private async Task TakeUpRoundAsync()
+    {
+        for (var round = Count; round > 0; round--)
+        {
+            (string FullName, long Since) next;
+            UploadClaim? claim;
+            lock (_files)
+            {
+                if (_files.Count == 0) return;
+                next = _files.Dequeue();
+                claim = _tryClaim(next.FullName);
+                if (claim is null) _files.Enqueue(next);
+                _count = _files.Count;
+            }
+            if (claim is null) continue;
+            var waited = (Stopwatch.GetTimestamp() - next.Since) / (double)Stopwatch.Frequency;
+            _log?.Verbose($"'{Path.GetFileName(next.FullName)}' waited {waited:0.0} s for another run on this machine to finish with it.");
+            await _take(next.FullName, claim).ConfigureAwait(false);
+        }
+    }
+}
