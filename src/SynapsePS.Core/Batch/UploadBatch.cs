@@ -13,7 +13,7 @@ namespace SynapsePS.Batch;
 /// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
 /// million files needs the memory of its lanes only.
 /// </summary>
-public sealed class UploadBatch
+public sealed partial class UploadBatch
 {
     private readonly SynapseUploadClient _client;
     private readonly BatchLane[] _lanes;
@@ -30,9 +30,12 @@ public sealed class UploadBatch
 
     /// <param name="maxBytes">Files larger than this fail the check without a request; null for no limit.</param>
     /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
+    /// <param name="time">The clock of the status line's rate; tests pass a FakeTimeProvider.</param>
     public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
-        Action<BatchUploadResult> settled, CancellationToken cancellation)
+        Action<BatchUploadResult> settled, CancellationToken cancellation, TimeProvider? time = null)
     {
+        _rate = new Reporting.TransferRate(RateWindow, time);
+        _time = time ?? TimeProvider.System;
         if (throttleLimit < 1 || throttleLimit > UploadOptions.MaxConcurrentUploads)
             throw new ArgumentOutOfRangeException(nameof(throttleLimit));
         _client = client ?? throw new ArgumentNullException(nameof(client));
@@ -65,7 +68,7 @@ public sealed class UploadBatch
         if (fullName is null) throw new ArgumentNullException(nameof(fullName));
         if (TrySkip(fullName) is { } skipped)
         {
-            _settled(new BatchUploadResult(fullName, skipped.Length, skipped, null));
+            Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return;
         }
 
@@ -73,7 +76,7 @@ public sealed class UploadBatch
         var file = LocalFile.TryOpen(fullName, _maxBytes, out var check);
         if (file is null)
         {
-            _settled(new BatchUploadResult(fullName, check.Length, null, FileRules.Refusal(check)));
+            Settle(new BatchUploadResult(fullName, check.Length, null, FileRules.Refusal(check)));
             return;
         }
 
@@ -86,6 +89,7 @@ public sealed class UploadBatch
             file.Dispose();
             throw;
         }
+        await WaitForServerAsync(file).ConfigureAwait(false);
         Start(file);
     }
 
@@ -149,7 +153,7 @@ public sealed class UploadBatch
         _free.Release();
         try
         {
-            if (result is not null) _settled(result);
+            if (result is not null) Settle(result);
         }
         finally
         {
