@@ -30,9 +30,16 @@ public sealed partial class UploadBatch
 
     /// <param name="maxBytes">Files larger than this fail the check without a request; null for no limit.</param>
     /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
-    /// <param name="time">The clock of the status line's rate; tests pass a FakeTimeProvider.</param>
     public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
-        Action<BatchUploadResult> settled, CancellationToken cancellation, TimeProvider? time = null)
+        Action<BatchUploadResult> settled, CancellationToken cancellation)
+        : this(client, throttleLimit, maxBytes, log, settled, cancellation, null)
+    {
+    }
+
+    /// <param name="time">The clock of the status line; tests pass a FakeTimeProvider. Not public: the module's
+    /// cmdlets must not name a type that loads from its private dependencies.</param>
+    internal UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+        Action<BatchUploadResult> settled, CancellationToken cancellation, TimeProvider? time)
     {
         _rate = new Reporting.TransferRate(RateWindow, time);
         _time = time ?? TimeProvider.System;
