@@ -48,9 +48,9 @@ public sealed class FailureClassifier
         ? code is 502 or 503 or 504
         : failure.Kind is SynapseErrorKind.ConnectionFailed or SynapseErrorKind.RequestTimedOut;
 
-    /// <summary>A 429, or a 503 that named its wait: the server asks the whole call to wait, not this request.</summary>
+    /// <summary>A 429 or 503 that named a wait: the server asks the whole call to wait, not this request ("Retry-After: 0" asks no one).</summary>
     internal static bool AsksEveryoneToWait(SynapseClientException failure) =>
-        failure.RetryAfter is not null && failure.StatusCode is 429 or 503;
+        failure.RetryAfter is { } wait && wait > TimeSpan.Zero && failure.StatusCode is 429 or 503;
 
     /// <summary>Whether the server took part in the failure (anything but "gone" or "wait"): its outage clock starts afresh.</summary>
     internal static bool ServerAnswered(SynapseClientException failure) =>

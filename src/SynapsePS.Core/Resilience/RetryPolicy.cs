@@ -98,10 +98,15 @@ internal sealed class RequestScope
 
     public void OnRetry(TimeSpan wait, Exception? error)
     {
+        var why = error is SynapseClientException { StatusCode: { } code } ? $"HTTP {code}" : error?.Message ?? "unknown error";
+        if (Decision.Action == FailureAction.WaitForServer)
+        {
+            _stats.Log?.Verbose($"{_what}: {why}; the call waited for the server (no retry used up); sending again.");
+            return;
+        }
         if (Decision.Action != FailureAction.RetryRequest) return;
         var failedAttempt = ++_retriesUsed;
         _stats.AddRetry();
-        var why = error is SynapseClientException { StatusCode: { } code } ? $"HTTP {code}" : error?.Message ?? "unknown error";
         _stats.Log?.Verbose($"{_what}: attempt {failedAttempt} of {_maxAttempts} failed ({why}); retrying in {RetryPolicy.Seconds(wait)}.");
     }
 }

@@ -118,6 +118,7 @@ public sealed class FailureClassifierTests
         // A shared Retry-After: every request waits, and none spends a retry on it.
         { "429 with Retry-After", SynapseErrorKind.ServerThrottled, 429, 2, 0, FailureAction.WaitForServer },
         { "503 with Retry-After, retries spent", SynapseErrorKind.ServerError, 503, 2, 3, FailureAction.WaitForServer },
+        { "503 with Retry-After: 0 (now)", SynapseErrorKind.ServerError, 503, 0, 0, FailureAction.RetryRequest },
         // The ordinary retries first; once spent, a server that seems gone is waited for.
         { "connection failed", SynapseErrorKind.ConnectionFailed, null, null, 0, FailureAction.RetryRequest },
         { "connection failed, retries spent", SynapseErrorKind.ConnectionFailed, null, null, 3, FailureAction.WaitForServer },
