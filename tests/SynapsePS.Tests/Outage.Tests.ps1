@@ -12,6 +12,16 @@ BeforeAll {
         $dir
     }
 
+    # The uploads under way, polled while the server is busy: the dev server's /_dev/uploads can answer 500 while
+    # uploads are being written, so this asks again a few times.
+    function Get-UploadsUnderWay($Server, [long] $MinOffset) {
+        for ($try = 1; $try -le 5; $try++) {
+            try { return @(Get-ServerUpload -Server $Server | Where-Object { $_.status -ne 'complete' -and $_.offset -ge $MinOffset }) }
+            catch { Start-Sleep -Milliseconds 20 }
+        }
+        @()
+    }
+
     function Get-CompletedOn($Server, [string] $Name) { @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $Name -and $_.status -eq 'complete' }) }
 
     # Runs -Script in a module runspace and returns it running; the caller ends it with Complete-Run.
@@ -54,8 +64,8 @@ Describe 'The server process stops and comes back' {
         $run = Start-Run $BatchScript -ArgumentList $dir, $SlowConn, @('ThrottleLimit', 4, 'OutageTimeoutSec', 60, 'InformationAction', 'Continue') -ShowProgress
         $inFlight = $null
         try {
-            Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Slow | Where-Object { $_.status -ne 'complete' -and $_.offset -ge 128KB }).Count -ge 2 } | Should -BeTrue
-            $inFlight = @(Get-ServerUpload -Server $Slow | Where-Object { $_.status -ne 'complete' -and $_.offset -gt 0 })
+            Wait-Until -TimeoutSec 30 { (Get-UploadsUnderWay $Slow 128KB).Count -ge 2 } | Should -BeTrue
+            $inFlight = Get-UploadsUnderWay $Slow 1
             # Far longer than one retry at 0.05 s: without the pause, the files in flight would fail.
             Restart-SynapseDevServer $Slow -DownSec 1
         }
@@ -77,6 +87,7 @@ Describe 'The server process stops and comes back' {
         $tagged = @($r.Information | Where-Object { $_.Tags -contains 'SynapsePS' -and $_.Tags -contains 'Status' })
         @($tagged | Where-Object MessageData -Match 'has not answered since').Count | Should -Be 1
         @($tagged | Where-Object MessageData -Match 'is back after').Count | Should -Be 1
+        Write-Host "    $(@($tagged | Where-Object MessageData -Match 'is back after')[0].MessageData)"
         @($r.Progress | Where-Object Activity -Match '^Waiting for the server').Count | Should -BeGreaterThan 0
     }
 
@@ -86,8 +97,8 @@ Describe 'The server process stops and comes back' {
             -ArgumentList $file.FullName, $SlowConn
         $before = $null
         try {
-            Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Slow | Where-Object { $_.filename -eq 'large.bin' -and $_.offset -ge 256KB }).Count -eq 1 } | Should -BeTrue
-            $before = Get-ServerUpload -Server $Slow | Where-Object filename -EQ 'large.bin'
+            Wait-Until -TimeoutSec 30 { @(Get-UploadsUnderWay $Slow 256KB | Where-Object filename -EQ 'large.bin').Count -eq 1 } | Should -BeTrue
+            $before = Get-UploadsUnderWay $Slow 1 | Where-Object filename -EQ 'large.bin'
             Restart-SynapseDevServer $Slow -DownSec 1
         }
         finally { $r = Complete-Run $run }
@@ -104,7 +115,7 @@ Describe 'The server process stops and comes back' {
         $dir = New-Batch 'stop-held' 4 (8 * 64KB)
         $run = Start-Run $BatchScript -ArgumentList $dir, $SlowConn, @('ThrottleLimit', 2, 'OutageTimeoutSec', 600)
         try {
-            Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Slow | Where-Object { $_.filename -like 'f0*' -and $_.status -ne 'complete' -and $_.offset -gt 0 }).Count -ge 1 } | Should -BeTrue
+            Wait-Until -TimeoutSec 30 { (Get-UploadsUnderWay $Slow 1).Count -ge 1 } | Should -BeTrue
             Stop-SynapseDevServer $Slow -Kill -KeepStorage
             Wait-Until -TimeoutSec 20 { $run.PowerShell.Streams.Warning.Count -ge 1 } | Should -BeTrue -Because 'the call is held'
             $watch = [Diagnostics.Stopwatch]::StartNew()
@@ -124,7 +135,7 @@ Describe 'An outage longer than -OutageTimeoutSec, and a server that never answe
             $dir = New-Batch 'outage-limit' 6 (6 * 64KB)
             $run = Start-Run $BatchScript -ArgumentList $dir, $c, @('ThrottleLimit', 3, 'OutageTimeoutSec', 3)
             try {
-                Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $gone | Where-Object { $_.status -ne 'complete' -and $_.offset -ge 128KB }).Count -ge 1 } | Should -BeTrue
+                Wait-Until -TimeoutSec 30 { (Get-UploadsUnderWay $gone 128KB).Count -ge 1 } | Should -BeTrue
                 Stop-SynapseDevServer $gone -Kill -KeepStorage
                 $watch = [Diagnostics.Stopwatch]::StartNew()
             }
@@ -138,6 +149,7 @@ Describe 'An outage longer than -OutageTimeoutSec, and a server that never answe
             $r.Errors[0].Exception.Message | Should -Match 'past the outage limit of 3 s'
             @($r.Output | Where-Object Error) | Should -BeNullOrEmpty
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+            Write-Host "    ServerUnavailable $([math]::Round($watch.Elapsed.TotalSeconds, 1)) s after the server was killed"
             $journals = @(Get-SynapseUploadJournal | Where-Object { $_.FullName.StartsWith($dir) })
             $journals.Count | Should -BeGreaterThan 0 -Because 'the held uploads keep their journals'
 
@@ -203,7 +215,7 @@ Describe 'What dooms every file ends the call at once' {
             $dir = New-Batch "refused-$Status" 8 (6 * 64KB)
             $run = Start-Run $BatchScript -ArgumentList $dir, $c, @('ThrottleLimit', 4)
             try {
-                Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 128KB }).Count -ge 2 } | Should -BeTrue
+                Wait-Until -TimeoutSec 30 { (Get-UploadsUnderWay $slow 128KB).Count -ge 2 } | Should -BeTrue
                 Set-ServerFaults $slow @{ refuseStatus = $Status; refuseSeconds = 3 }
             }
             finally { $r = Complete-Run $run -TimeoutSec 30 }
