@@ -16,10 +16,13 @@ namespace SynapsePS;
 /// Uploads files to one Synapse backend in resumable, MD5-verified chunks. Thread-safe: one instance may run
 /// many uploads at once (sharing
 /// <see cref="UploadOptions.MaxBytesPerSecond"/>), and all instances with the same network settings share one connection pool.
+/// One client is one call: its uploads share one <see cref="ServerGate"/>, so an outage or a Retry-After of the server
+/// pauses all of them, and a failure that dooms every file stops all of them. Dispose it when the call ends.
 /// </summary>
-public sealed class SynapseUploadClient
+public sealed class SynapseUploadClient : IDisposable
 {
     private readonly ChunkedUploadProtocol _protocol;
+    private readonly ServerGate _gate;
     private readonly UploadJournal _journal;
     private readonly UploadLedger _ledger;
     private readonly UploadClaims _claims;
@@ -30,7 +33,12 @@ public sealed class SynapseUploadClient
         Options = UploadOptionsRules.Validate(options ?? new UploadOptions());
         // One limiter per client: every upload it runs at once shares the cap.
         var limiter = Options.MaxBytesPerSecond is { } cap ? new BandwidthLimiter(cap) : null;
-        _protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options), limiter);
+        ChunkedUploadProtocol? protocol = null;
+        _gate = new ServerGate(Connection.BaseUrl.AbsoluteUri, Options.OutageTimeout, ct => protocol!.ProbeAsync(ct));
+        var wait = new ServerGateWait(_gate);
+        _protocol = protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options, wait), limiter, wait);
+        _gate.OutageBegan += (_, e) => OutageBegan?.Invoke(this, OutageMessages.Began(e));
+        _gate.OutageEnded += (_, e) => OutageEnded?.Invoke(this, OutageMessages.Ended(e));
         _journal = UploadJournal.Open(Options.StateDirectory);
         _ledger = UploadLedger.Open(Options.StateDirectory);
         _claims = UploadClaims.Open(Options.StateDirectory);
@@ -39,6 +47,25 @@ public sealed class SynapseUploadClient
     public SynapseConnection Connection { get; }
 
     public UploadOptions Options { get; }
+
+    /// <summary>The server stopped answering and every upload of the call is paused; the argument is the line to log.</summary>
+    public event EventHandler<string>? OutageBegan;
+
+    /// <summary>The server is back and the paused uploads go on; the argument is the line to log.</summary>
+    public event EventHandler<string>? OutageEnded;
+
+    /// <summary>Whether the call is held: the server is away, or asked every request to wait (Retry-After).</summary>
+    public bool IsWaitingForServer => _gate.Snapshot().IsHeld;
+
+    /// <summary>While the server is away: when it last answered; otherwise null.</summary>
+    internal DateTimeOffset? WaitingForServerSince =>
+        _gate.Snapshot() is { State: ServerGateState.WaitingForServer } held ? held.LastAnswer : null;
+
+    /// <summary>Completes when a new upload may start: at once unless the call is held; throws once the call has ended.</summary>
+    internal Task WaitForServerAsync(CancellationToken cancellationToken) => _gate.WaitUntilOpenAsync(cancellationToken);
+
+    /// <summary>Ends the call's wait for the server: a held request fails, and no probe is sent any more.</summary>
+    public void Dispose() => _gate.Dispose();
 
     /// <summary>
     /// Uploads one file, resuming an interrupted upload of it when its journal and the server allow. While another
@@ -167,6 +194,7 @@ public sealed class SynapseUploadClient
             try
             {
                 ConnectionRules.WarnOnFirstUse(Connection, log);
+                using var paused = _gate.TrackUpload();
                 var resume = new ResumePoint(_journal, _ledger, Connection.BaseUrl, file, log);
                 var run = new FileUploadRun(_protocol, resume, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
                 return await run.RunAsync(cancellationToken).ConfigureAwait(false);

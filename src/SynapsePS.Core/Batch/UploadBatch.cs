@@ -16,7 +16,7 @@ namespace SynapsePS.Batch;
 /// (<see cref="UploadClaims"/>); one that another call on this machine holds is set aside and taken up again,
 /// before new input, once that call lets it go.
 /// </summary>
-public sealed class UploadBatch
+public sealed partial class UploadBatch
 {
     private readonly SynapseUploadClient _client;
     private readonly BatchLane[] _lanes;
@@ -36,7 +36,17 @@ public sealed class UploadBatch
     /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
     public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation)
+        : this(client, throttleLimit, maxBytes, log, settled, cancellation, null)
     {
+    }
+
+    /// <param name="time">The clock of the status line; tests pass a FakeTimeProvider. Not public: the module's
+    /// cmdlets must not name a type that loads from its private dependencies.</param>
+    internal UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+        Action<BatchUploadResult> settled, CancellationToken cancellation, TimeProvider? time)
+    {
+        _rate = new Reporting.TransferRate(RateWindow, time);
+        _time = time ?? TimeProvider.System;
         if (throttleLimit < 1 || throttleLimit > UploadOptions.MaxConcurrentUploads)
             throw new ArgumentOutOfRangeException(nameof(throttleLimit));
         _client = client ?? throw new ArgumentNullException(nameof(client));
@@ -108,7 +118,7 @@ public sealed class UploadBatch
     {
         if (TrySkip(fullName) is { } skipped)
         {
-            _settled(new BatchUploadResult(fullName, skipped.Length, skipped, null));
+            Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return false;
         }
 
@@ -116,7 +126,7 @@ public sealed class UploadBatch
         var file = LocalFile.TryOpen(fullName, _maxBytes, out var check);
         if (file is null)
         {
-            _settled(new BatchUploadResult(fullName, check.Length, null, FileRules.Refusal(check)));
+            Settle(new BatchUploadResult(fullName, check.Length, null, FileRules.Refusal(check)));
             return false;
         }
 
@@ -129,6 +139,7 @@ public sealed class UploadBatch
             file.Dispose();
             throw;
         }
+        await WaitForServerAsync(file).ConfigureAwait(false);
         Start(file, claim);
         return true;
     }
@@ -188,7 +199,7 @@ public sealed class UploadBatch
         _free.Release();
         try
         {
-            if (result is not null) _settled(result);
+            if (result is not null) Settle(result);
         }
         finally
         {

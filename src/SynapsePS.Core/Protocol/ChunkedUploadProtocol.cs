@@ -31,10 +31,15 @@ internal sealed class ChunkedUploadProtocol
     private readonly PooledHttpClient _client;
     private readonly HttpClient _http;
     private readonly BandwidthLimiter? _limiter;
+    private readonly IServerWait? _serverWait;
+    private Uri? _lastUploadUrl;
 
     /// <param name="limiter">The bandwidth cap every chunk body of this protocol writes under, or null.</param>
-    public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline, BandwidthLimiter? limiter = null)
+    /// <param name="serverWait">The call's shared pause, awaited before every attempt; the pipeline must be built with the same.</param>
+    public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline,
+        BandwidthLimiter? limiter = null, IServerWait? serverWait = null)
     {
+        _serverWait = serverWait;
         _connection = connection;
         _options = options;
         _pipeline = pipeline;
@@ -93,12 +98,52 @@ internal sealed class ChunkedUploadProtocol
         try
         {
             return await _pipeline.ExecuteAsync(
-                static (ctx, state) => new ValueTask<T>(state.self.AttemptAsync(state.url, state.build, state.parse, state.maxBodyBytes, ctx.CancellationToken)),
+                static (ctx, state) => new ValueTask<T>(state.self.AttemptAtGateAsync(state.url, state.build, state.parse, state.maxBodyBytes, ctx.CancellationToken)),
                 context, (self: this, url, build, parse, maxBodyBytes)).ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>One attempt, sent only while the call's gate is open; what the server answered is reported to it.</summary>
+    private async Task<T> AttemptAtGateAsync<T>(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build,
+        Func<string, Uri, T> parse, int maxBodyBytes, CancellationToken ct)
+    {
+        if (_serverWait is null) return await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+        if (url != UploadOrigin.CollectionUrl(_connection.BaseUrl)) Volatile.Write(ref _lastUploadUrl, url);
+        await _serverWait.BeforeAttemptAsync(ct).ConfigureAwait(false);
+        T result;
+        try
+        {
+            result = await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+        }
+        catch (SynapseClientException ex)
+        {
+            if (FailureClassifier.ServerAnswered(ex)) _serverWait.Answered();
+            throw;
+        }
+        _serverWait.Answered();
+        return result;
+    }
+
+    /// <summary>
+    /// Asks whether the server is back: one GET, not through the gate or the retries, of the last upload's own
+    /// record (cheap on any server; the base URL until an upload has a url), so credentials go to its origin only.
+    /// True for any answer but a connection failure or 502/503/504, which is thrown as the probe's failure.
+    /// </summary>
+    public async Task<bool> ProbeAsync(CancellationToken ct)
+    {
+        var url = Volatile.Read(ref _lastUploadUrl) ?? _connection.BaseUrl;
+        try
+        {
+            return await AttemptAsync(url, _ => (new HttpRequestMessage(HttpMethod.Get, url), null), static (_, _) => true, MaxBodyBytes, ct)
+                .ConfigureAwait(false);
+        }
+        catch (SynapseClientException ex) when (!FailureClassifier.ServerSeemsGone(ex))
+        {
+            return true;
         }
     }
 

@@ -17,8 +17,14 @@ namespace SynapsePS.Resilience;
 public sealed class FailureClassifier
 {
     private readonly int _maxRetries;
+    private readonly bool _serverWaits;
 
-    internal FailureClassifier(UploadOptions options) => _maxRetries = options.MaxRetries;
+    /// <param name="serverWaits">Whether the call has a server gate to wait at (<see cref="IServerWait"/>, outage limit above zero).</param>
+    internal FailureClassifier(UploadOptions options, bool serverWaits = false)
+    {
+        _maxRetries = options.MaxRetries;
+        _serverWaits = serverWaits && options.OutageTimeout > TimeSpan.Zero;
+    }
 
     /// <summary>
     /// Whether no file of the call can succeed after this failure, so the call ends: every file goes to the same
@@ -29,8 +35,26 @@ public sealed class FailureClassifier
         if (failure is null) throw new ArgumentNullException(nameof(failure));
         return failure.Kind is SynapseErrorKind.AuthenticationFailed or SynapseErrorKind.InvalidConnection
             or SynapseErrorKind.ConnectionNotConfigured or SynapseErrorKind.HashAlgorithmUnavailable
-            or SynapseErrorKind.CertificateRejected or SynapseErrorKind.ProxyAuthenticationRequired;
+            or SynapseErrorKind.CertificateRejected or SynapseErrorKind.ProxyAuthenticationRequired
+            or SynapseErrorKind.AccessDenied or SynapseErrorKind.InsufficientStorage
+            or SynapseErrorKind.ServerUnavailable or SynapseErrorKind.TooManyFailures;
     }
+
+    /// <summary>
+    /// Whether the failure says the server itself is away (a connection that failed or stalled, or a gateway's
+    /// 502/503/504) rather than something about the request: what the call may wait out as an outage.
+    /// </summary>
+    internal static bool ServerSeemsGone(SynapseClientException failure) => failure.StatusCode is { } code
+        ? code is 502 or 503 or 504
+        : failure.Kind is SynapseErrorKind.ConnectionFailed or SynapseErrorKind.RequestTimedOut;
+
+    /// <summary>A 429 or 503 that named a wait: the server asks the whole call to wait, not this request ("Retry-After: 0" asks no one).</summary>
+    internal static bool AsksEveryoneToWait(SynapseClientException failure) =>
+        failure.RetryAfter is { } wait && wait > TimeSpan.Zero && failure.StatusCode is 429 or 503;
+
+    /// <summary>Whether the server took part in the failure (anything but "gone" or "wait"): its outage clock starts afresh.</summary>
+    internal static bool ServerAnswered(SynapseClientException failure) =>
+        failure.StatusCode is not null && !ServerSeemsGone(failure) && !AsksEveryoneToWait(failure);
 
     /// <summary>
     /// Whether sending the same request again may turn out differently: a connection that failed or stalled, and
@@ -45,8 +69,11 @@ public sealed class FailureClassifier
     internal FailureDecision AfterAttempt(SynapseClientException failure, int retriesUsed)
     {
         if (EndsTheCall(failure)) return FailureDecision.EndCall;
+        // A shared Retry-After spends no retries; the outage limit bounds a server that throttles for ever.
+        if (_serverWaits && AsksEveryoneToWait(failure)) return FailureDecision.WaitForServer;
         if (MayChange(failure.Kind, failure.StatusCode) && retriesUsed < _maxRetries)
             return FailureDecision.Retry(failure.RetryAfter is { } asked ? Cap(asked) : null);
+        if (_serverWaits && ServerSeemsGone(failure)) return FailureDecision.WaitForServer;
         return FailureDecision.FailFile;
     }
 

@@ -16,11 +16,13 @@ internal static class RetryPolicy
     /// <summary>Per-call state the retry callbacks need: the counters and the log of the upload being served.</summary>
     internal static readonly ResiliencePropertyKey<RequestScope> ScopeKey = new("SynapsePS.RequestScope");
 
-    /// <param name="serverWait">Where a <see cref="FailureAction.WaitForServer"/> answer waits; without one it fails the file.</param>
-    public static ResiliencePipeline Build(UploadOptions options, IServerWait? serverWait = null)
+    /// <param name="serverWait">The call's shared pause: where a <see cref="FailureAction.WaitForServer"/> answer waits, and
+    /// what an <see cref="FailureAction.EndCall"/> answer closes; without one the classifier never answers WaitForServer.</param>
+    /// <param name="time">The clock the backoff waits on; tests pass a FakeTimeProvider.</param>
+    public static ResiliencePipeline Build(UploadOptions options, IServerWait? serverWait = null, TimeProvider? time = null)
     {
-        var classifier = new FailureClassifier(options);
-        return new ResiliencePipelineBuilder()
+        var classifier = new FailureClassifier(options, serverWaits: serverWait is not null);
+        return new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
             .AddRetry(new RetryStrategyOptions
             {
                 // The classifier counts the retries (a wait for the server spends none), so Polly's own limit never binds.
@@ -32,7 +34,7 @@ internal static class RetryPolicy
                 ShouldHandle = args => new ValueTask<bool>(
                     args.Outcome.Exception is SynapseClientException failure
                     && args.Context.Properties.TryGetValue(ScopeKey, out var scope)
-                    && scope.Decide(classifier, failure, serverWait is not null)),
+                    && scope.Decide(classifier, failure, serverWait)),
                 DelayGenerator = async args =>
                 {
                     if (!args.Context.Properties.TryGetValue(ScopeKey, out var scope)) return null;
@@ -87,18 +89,24 @@ internal sealed class RequestScope
     public FailureDecision Decision { get; private set; } = FailureDecision.FailFile;
 
     /// <summary>Asks the classifier about a failed attempt; true when the request is to be sent again.</summary>
-    public bool Decide(FailureClassifier classifier, SynapseClientException failure, bool canWait)
+    public bool Decide(FailureClassifier classifier, SynapseClientException failure, IServerWait? serverWait)
     {
         Decision = classifier.AfterAttempt(failure, _retriesUsed);
-        return Decision.Action == FailureAction.RetryRequest || (canWait && Decision.Action == FailureAction.WaitForServer);
+        if (Decision.Action == FailureAction.EndCall) serverWait?.EndCall(failure);
+        return Decision.Action == FailureAction.RetryRequest || (serverWait is not null && Decision.Action == FailureAction.WaitForServer);
     }
 
     public void OnRetry(TimeSpan wait, Exception? error)
     {
+        var why = error is SynapseClientException { StatusCode: { } code } ? $"HTTP {code}" : error?.Message ?? "unknown error";
+        if (Decision.Action == FailureAction.WaitForServer)
+        {
+            _stats.Log?.Verbose($"{_what}: {why}; the call waited for the server (no retry used up); sending again.");
+            return;
+        }
         if (Decision.Action != FailureAction.RetryRequest) return;
         var failedAttempt = ++_retriesUsed;
         _stats.AddRetry();
-        var why = error is SynapseClientException { StatusCode: { } code } ? $"HTTP {code}" : error?.Message ?? "unknown error";
         _stats.Log?.Verbose($"{_what}: attempt {failedAttempt} of {_maxAttempts} failed ({why}); retrying in {RetryPolicy.Seconds(wait)}.");
     }
 }

@@ -163,6 +163,17 @@ internal sealed class ServerGate : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// A failure that dooms every file (401, 403, 507): every waiter and every later request fails with it, so no
+    /// request but those already on the wire reaches the server. Works with the gate off too.
+    /// </summary>
+    public void EndCall(SynapseClientException failure)
+    {
+        if (failure is null) throw new ArgumentNullException(nameof(failure));
+        lock (_lock)
+            if (_state != ServerGateState.GaveUp) Stop(failure);
+    }
+
     public void Dispose()
     {
         lock (_lock)
@@ -315,9 +326,11 @@ internal sealed class ServerGate : IDisposable
         _opened.TrySetResult(true);
     }
 
-    private void GiveUp()
+    private void GiveUp() => Stop(OutageMessages.GaveUp(_server, _lastAnswer, _time.GetUtcNow(), _outageTimeout, _lastFailure));
+
+    private void Stop(SynapseClientException end)
     {
-        _gaveUp = OutageMessages.GaveUp(_server, _lastAnswer, _time.GetUtcNow(), _outageTimeout, _lastFailure);
+        _gaveUp = end;
         _timer?.Dispose();
         _timer = null;
         _hold++;

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Threading.Tasks;
 using SynapsePS.Batch;
 using SynapsePS.Hosting;
+using SynapsePS.Resilience;
 
 namespace SynapsePS.Commands;
 
@@ -27,6 +28,7 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     private PipelinePump _pump = null!;
     private UploadBatch? _batch;
     private BatchProgressView? _progress;
+    private StatusReport? _status;
     private int _succeeded;
     private int _skipped;
     private int _failures;
@@ -46,6 +48,14 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     [ValidateRange(0.0, 1048576.0)]
     public double MaxSizeGB { get; set; }
 
+    /// <summary>
+    /// End the batch with TooManyFailures once this many files have failed for their own reasons (unreadable, too
+    /// large, refused by the server); unset for no limit. An outage fails no file, so it never counts here.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxFailures { get; set; }
+
     protected override void BeginProcessing()
     {
         _pump = new PipelinePump();
@@ -64,7 +74,15 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
             if (!ShouldProcess(path!, $"Upload to {TargetDescription}")) continue;
 
             var batch = _batch ??= StartBatch();
-            Await(batch.SubmitAsync(path!), _pump, Render);
+            try
+            {
+                Await(batch.SubmitAsync(path!), _pump, Render);
+            }
+            catch (SynapseClientException ex)
+            {
+                // Only the call's end reaches here (the server stayed away, or a failure that dooms every file).
+                ReportFailure(ex, null);
+            }
             _progress?.RenderIfDue(Settled);
         }
     }
@@ -73,6 +91,7 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     {
         if (_batch is not null) Await(_batch.WhenIdleAsync(), _pump, Render);
         _progress?.Complete();
+        _status?.Dispose();
         if (Summary) WriteObject(new BatchUploadSummary(_succeeded, _skipped, _failed, _bytesUploaded, _clock.Elapsed));
     }
 
@@ -83,16 +102,26 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
         var batch = new UploadBatch(Client, ThrottleLimit, maxBytes, new PumpLog(_pump, this),
             result => _pump.Post(() => Settle(result)), Cancellation);
         if (ShowProgress) _progress = new BatchProgressView(this, OverallProgressId, batch, _clock);
+        _status = new StatusReport(this, Client, _pump, batch.StatusLine, StatusInterval);
         return batch;
     }
 
     private int Settled => _succeeded + _skipped + _failures;
 
-    private void Render() => _progress?.Render(Settled);
+    private void Render()
+    {
+        _progress?.Render(Settled);
+        _status?.Tick();
+    }
 
     /// <summary>On the pipeline thread: count a settled file and write it out; only failures are kept (for -Summary).</summary>
     private void Settle(BatchUploadResult result)
     {
+        if (result.Error is { } end && FailureClassifier.EndsTheCall(end))
+        {
+            ReportFailure(end, result.FullName);   // the call's end, not this file's failure
+            return;
+        }
         if (result.Error is not null)
         {
             _failures++;
@@ -106,6 +135,14 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
         }
         _progress?.Settled(result.Length ?? 0);
         if (!Summary) WriteObject(result);
-        if (result.Error is not null) ReportFailure(result.Error, result.FullName);
+        if (result.Error is not null)
+        {
+            ReportFailure(result.Error, result.FullName);
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxFailures)) && _failures >= MaxFailures) StopAfterFailures();
+        }
     }
+
+    private void StopAfterFailures() => ReportFailure(new SynapseClientException(SynapseErrorKind.TooManyFailures,
+        $"{_failures} files failed, the -MaxFailures limit of {MaxFailures}, so the batch stopped. Each failure was reported " +
+        "with its own error; the uploads in flight keep their journals and resume when the command is run again."), null);
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Threading.Tasks;
 using SynapsePS.Hosting;
+using SynapsePS.Resilience;
 using SynapsePS.Upload;
 
 namespace SynapsePS.Commands;
@@ -12,6 +13,9 @@ namespace SynapsePS.Commands;
 public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
 {
     private const int ProgressId = 1;
+
+    private int _uploaded;
+    private int _failed;
 
     protected override void ProcessRecord()
     {
@@ -27,9 +31,11 @@ public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
             try
             {
                 WriteObject(Upload(path!));
+                _uploaded++;
             }
             catch (SynapseClientException ex)
             {
+                if (!FailureClassifier.EndsTheCall(ex)) _failed++;
                 ReportFailure(ex, path);
             }
         }
@@ -42,14 +48,30 @@ public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
         var progress = ShowProgress ? new LatestProgress() : null;
         var view = new ProgressView(this, ProgressId);
         var log = new PumpLog(pump, this);
-        var work = Task.Run(() => client.UploadFileAsync(path, progress, log, Cancellation));
+        // The status line reads the progress too, so it is collected when either is wanted.
+        var watched = progress ?? (StatusInterval is null ? null : new LatestProgress());
+        using var status = new StatusReport(this, client, pump, () => StatusLine(watched?.Latest), StatusInterval);
+        var work = Task.Run(() => client.UploadFileAsync(path, watched, log, Cancellation));
         try
         {
-            return Await(work, pump, progress is null ? null : () => view.Render(progress.Latest));
+            return Await(work, pump, () =>
+            {
+                if (progress is not null) view.Render(progress.Latest, client.IsWaitingForServer);
+                status.Tick();
+            });
         }
         finally
         {
             view.Complete();
         }
+    }
+
+    /// <summary>"03:12:05 2 files uploaded, 0 failed, 1 in flight: big.iso 3.1 GiB of 50.0 GiB at 41.2 MiB/s".</summary>
+    private string StatusLine(UploadProgress? now)
+    {
+        var line = $"{System.DateTime.Now:HH:mm:ss} {_uploaded} {(_uploaded == 1 ? "file" : "files")} uploaded, {_failed} failed, 1 in flight";
+        if (now is null) return line;
+        line += $": {System.IO.Path.GetFileName(now.FullName)} {Units.Bytes(now.BytesDone)} of {Units.Bytes(now.TotalBytes)} at {Units.Bytes((long)now.BytesPerSecond)}/s";
+        return Client.IsWaitingForServer ? line + ", waiting for the server" : line;
     }
 }

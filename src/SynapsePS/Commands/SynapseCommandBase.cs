@@ -12,13 +12,19 @@ namespace SynapsePS.Commands;
 /// engine off the pipeline thread while every Write* stays on it, and reporting failures. -Connection itself is
 /// declared by each command that has one: Test-SynapseUploadFile shares the path parameters below and has none.
 /// </summary>
-public abstract class SynapseCommandBase : PSCmdlet
+public abstract class SynapseCommandBase : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 
     private protected CancellationToken Cancellation => _stop.Token;
 
     protected override void StopProcessing() => _stop.Cancel();
+
+    /// <summary>PowerShell disposes the command when its pipeline ends: the call's wait for its server ends with it.</summary>
+    public void Dispose()
+    {
+        _client?.Dispose();
+    }
 
     private SynapseUploadClient? _client;
 

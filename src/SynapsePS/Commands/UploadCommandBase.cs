@@ -39,6 +39,23 @@ public abstract class UploadCommandBase : FileCommandBase
     [ValidateRange(UploadOptions.MinBytesPerSecond, long.MaxValue)]
     public long MaxBytesPerSecond { get; set; }
 
+    /// <summary>
+    /// How long the call waits, every upload paused, for a server that stopped answering after it had answered
+    /// (default 1800 s); 0 fails the files in flight after their ordinary retries, as before.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 1209600)]
+    public int OutageTimeoutSec { get; set; } = (int)UploadOptions.DefaultOutageTimeout.TotalSeconds;
+
+    /// <summary>Write a status line to the Information stream every this many seconds; unset for none.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int StatusIntervalSec { get; set; }
+
+    /// <summary>How often the status line is written; null when -StatusIntervalSec is not given.</summary>
+    private protected TimeSpan? StatusInterval =>
+        MyInvocation.BoundParameters.ContainsKey(nameof(StatusIntervalSec)) ? TimeSpan.FromSeconds(StatusIntervalSec) : null;
+
     /// <summary>Whether progress is drawn at all; with SilentlyContinue no progress is even collected.</summary>
     protected bool ShowProgress =>
         !(GetVariableValue("ProgressPreference") is ActionPreference pref && pref == ActionPreference.SilentlyContinue);
@@ -55,5 +72,6 @@ public abstract class UploadCommandBase : FileCommandBase
         Resume = !NoResume,
         SkipUploaded = SkipUploaded,
         MaxBytesPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : null,
+        OutageTimeout = TimeSpan.FromSeconds(OutageTimeoutSec),
     });
 }

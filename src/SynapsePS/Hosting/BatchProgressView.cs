@@ -44,6 +44,7 @@ internal sealed class BatchProgressView
     {
         _nextRender = _clock.Elapsed + s_interval;
         long inFlight = 0;
+        var waiting = _batch.IsWaitingForServer;
         for (var i = 0; i < _lanes.Count; i++)
         {
             var lane = _lanes[i];
@@ -53,13 +54,13 @@ internal sealed class BatchProgressView
                 continue;
             }
             var latest = lane.Progress.Latest;
-            _laneViews[i].Render(latest);
+            _laneViews[i].Render(latest, waiting);
             if (latest is { Phase: UploadPhase.Uploading or UploadPhase.Finishing }) inFlight += latest.BytesDone;
         }
         var elapsed = _clock.Elapsed;
         var done = _bytesSettled + inFlight;
         _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, _batch.FilesStarted)} files",
-            done, Math.Max(1, Math.Max(done, _batch.BytesStarted)), elapsed);
+            done, Math.Max(1, Math.Max(done, _batch.BytesStarted)), elapsed, waiting);
     }
 
     public void Complete()

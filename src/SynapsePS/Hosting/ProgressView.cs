@@ -12,7 +12,10 @@ internal sealed class ProgressView
     private readonly Cmdlet _cmdlet;
     private readonly int _activityId;
     private readonly int _parentId;
+    private const string WaitingActivity = "Waiting for the server";
+
     private UploadProgress? _shown;
+    private bool _shownWaiting;
     private bool _open;
 
     public ProgressView(Cmdlet cmdlet, int activityId, int parentId = -1)
@@ -23,22 +26,25 @@ internal sealed class ProgressView
     }
 
     /// <summary>One file's bar: what is done to the file, and how far.</summary>
-    public void Render(UploadProgress? progress)
+    /// <param name="waitingForServer">Whether the call is held (an outage or a server's Retry-After): the bar says so.</param>
+    public void Render(UploadProgress? progress, bool waitingForServer = false)
     {
-        if (progress is null || ReferenceEquals(progress, _shown)) return;
+        if (progress is null || (ReferenceEquals(progress, _shown) && waitingForServer == _shownWaiting)) return;
         _shown = progress;
+        _shownWaiting = waitingForServer;
         if (progress.Phase == UploadPhase.WaitingForAnotherRun)
         {
             // Nothing is sent yet: no bytes, no rate, no percentage, only how long it has waited.
             Write(Activity(progress), "Another run on this machine is uploading it", -1, null);
             return;
         }
-        Write(Activity(progress), progress.BytesDone, progress.TotalBytes, progress.BytesPerSecond, progress.PercentComplete, progress.Remaining);
+        Write(waitingForServer ? WaitingActivity : Activity(progress), progress.BytesDone, progress.TotalBytes, progress.BytesPerSecond, progress.PercentComplete, progress.Remaining);
     }
 
     /// <summary>A bar that stands for no one file (a batch's overall bar): <paramref name="activity"/> says what it counts.</summary>
-    public void Render(string activity, long bytesDone, long totalBytes, TimeSpan elapsed)
+    public void Render(string activity, long bytesDone, long totalBytes, TimeSpan elapsed, bool waitingForServer = false)
     {
+        if (waitingForServer) activity = $"{WaitingActivity} ({activity})";
         _shown = null;
         var rate = elapsed.TotalSeconds > 0 ? bytesDone / elapsed.TotalSeconds : 0;
         var percent = totalBytes <= 0 ? 100 : (int)Math.Min(100, bytesDone * 100 / totalBytes);

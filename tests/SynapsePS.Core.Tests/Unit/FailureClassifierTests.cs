@@ -33,12 +33,10 @@ public sealed class FailureClassifierTests
         { "400", SynapseErrorKind.ServerRejectedRequest, 400, 0, FailureAction.FailFile },
         { "400 checksum", SynapseErrorKind.ChecksumMismatch, 400, 0, FailureAction.FailFile },
         { "400 offsets", SynapseErrorKind.OffsetMismatch, 400, 0, FailureAction.FailFile },
-        { "403", SynapseErrorKind.AccessDenied, 403, 0, FailureAction.FailFile },
         { "404", SynapseErrorKind.UploadNotFound, 404, 0, FailureAction.FailFile },
         { "410", SynapseErrorKind.UploadExpired, 410, 0, FailureAction.FailFile },
         { "413", SynapseErrorKind.FileTooLarge, 413, 0, FailureAction.FailFile },
         { "501", SynapseErrorKind.ServerError, 501, 0, FailureAction.FailFile },
-        { "507", SynapseErrorKind.InsufficientStorage, 507, 0, FailureAction.FailFile },
         { "302", SynapseErrorKind.UnexpectedResponse, 302, 0, FailureAction.FailFile },
         { "a reply that breaks the protocol", SynapseErrorKind.UnexpectedResponse, null, 0, FailureAction.FailFile },
         { "the file changed", SynapseErrorKind.FileChangedDuringUpload, null, 0, FailureAction.FailFile },
@@ -47,6 +45,10 @@ public sealed class FailureClassifierTests
         { "a url outside the base URL", SynapseErrorKind.UrlNotUnderBaseUrl, null, 0, FailureAction.FailFile },
         // What dooms every file of the call ends it at once, retries left or not.
         { "401", SynapseErrorKind.AuthenticationFailed, 401, 0, FailureAction.EndCall },
+        { "403", SynapseErrorKind.AccessDenied, 403, 0, FailureAction.EndCall },
+        { "507", SynapseErrorKind.InsufficientStorage, 507, 0, FailureAction.EndCall },
+        { "the server stayed away", SynapseErrorKind.ServerUnavailable, null, 0, FailureAction.EndCall },
+        { "the batch's failure budget", SynapseErrorKind.TooManyFailures, null, 0, FailureAction.EndCall },
         { "407", SynapseErrorKind.ProxyAuthenticationRequired, 407, 0, FailureAction.EndCall },
         { "certificate refused", SynapseErrorKind.CertificateRejected, null, 0, FailureAction.EndCall },
         { "bad connection", SynapseErrorKind.InvalidConnection, null, 0, FailureAction.EndCall },
@@ -108,6 +110,46 @@ public sealed class FailureClassifierTests
         var none = new FailureClassifier(new UploadOptions { MaxRetries = 0 });
         Assert.Equal(FailureAction.FailFile, none.AfterAttempt(Failure(SynapseErrorKind.ConnectionFailed), 0).Action);
         Assert.Equal(FailureAction.EndCall, none.AfterAttempt(Failure(SynapseErrorKind.AuthenticationFailed, 401), 0).Action);
+    }
+
+    /// <summary>With a server gate (outage limit above zero) the server's own state is waited for, not failed.</summary>
+    public static TheoryData<string, SynapseErrorKind, int?, double?, int, FailureAction> WithGate => new()
+    {
+        // A shared Retry-After: every request waits, and none spends a retry on it.
+        { "429 with Retry-After", SynapseErrorKind.ServerThrottled, 429, 2, 0, FailureAction.WaitForServer },
+        { "503 with Retry-After, retries spent", SynapseErrorKind.ServerError, 503, 2, 3, FailureAction.WaitForServer },
+        { "503 with Retry-After: 0 (now)", SynapseErrorKind.ServerError, 503, 0, 0, FailureAction.RetryRequest },
+        // The ordinary retries first; once spent, a server that seems gone is waited for.
+        { "connection failed", SynapseErrorKind.ConnectionFailed, null, null, 0, FailureAction.RetryRequest },
+        { "connection failed, retries spent", SynapseErrorKind.ConnectionFailed, null, null, 3, FailureAction.WaitForServer },
+        { "no progress, retries spent", SynapseErrorKind.RequestTimedOut, null, null, 3, FailureAction.WaitForServer },
+        { "502, retries spent", SynapseErrorKind.ServerError, 502, null, 3, FailureAction.WaitForServer },
+        { "503, retries spent", SynapseErrorKind.ServerError, 503, null, 3, FailureAction.WaitForServer },
+        { "504, retries spent", SynapseErrorKind.ServerError, 504, null, 3, FailureAction.WaitForServer },
+        // The server answered: its answer is about the request, not about the server being away.
+        { "500, retries spent", SynapseErrorKind.ServerError, 500, null, 3, FailureAction.FailFile },
+        { "429 without Retry-After, retries spent", SynapseErrorKind.ServerThrottled, 429, null, 3, FailureAction.FailFile },
+        { "408, retries spent", SynapseErrorKind.RequestTimedOut, 408, null, 3, FailureAction.FailFile },
+        { "413", SynapseErrorKind.FileTooLarge, 413, null, 0, FailureAction.FailFile },
+        { "507", SynapseErrorKind.InsufficientStorage, 507, null, 0, FailureAction.EndCall },
+        { "403", SynapseErrorKind.AccessDenied, 403, null, 0, FailureAction.EndCall },
+    };
+
+    [Theory]
+    [MemberData(nameof(WithGate))]
+    public void With_a_server_gate(string failure, SynapseErrorKind kind, int? status, double? retryAfterSec, int retriesUsed, FailureAction action)
+    {
+        var gated = new FailureClassifier(new UploadOptions { MaxRetries = 3 }, serverWaits: true);
+        var decision = gated.AfterAttempt(Failure(kind, status, retryAfterSec), retriesUsed);
+        Assert.True(decision.Action == action, $"{failure} after {retriesUsed} retries: {decision.Action}, expected {action}");
+    }
+
+    [Fact]
+    public void An_outage_limit_of_zero_keeps_the_ordinary_retries_only()
+    {
+        var off = new FailureClassifier(new UploadOptions { MaxRetries = 3, OutageTimeout = TimeSpan.Zero }, serverWaits: true);
+        Assert.Equal(FailureAction.FailFile, off.AfterAttempt(Failure(SynapseErrorKind.ConnectionFailed), 3).Action);
+        Assert.Equal(FailureAction.RetryRequest, off.AfterAttempt(Failure(SynapseErrorKind.ServerThrottled, 429, 2), 0).Action);
     }
 
     /// <summary>docs/error-ids.md says for every ErrorId whether it is retried and whether it ends the call: as decided here.</summary>

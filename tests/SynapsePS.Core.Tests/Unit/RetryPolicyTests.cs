@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Time.Testing;
+using Polly;
+using SynapsePS.Resilience;
+
+namespace SynapsePS.Core.Tests.Unit;
+
+/// <summary>
+/// The retry pipeline's waits on a FakeTimeProvider: a Retry-After delays the one request that got it when there is
+/// no gate, and with the call's gate it holds the call without spending the request's retries. No wall clock.
+/// </summary>
+public sealed class RetryPolicyTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 3, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(Start);
+
+    private static SynapseClientException Throttled(double retryAfterSec) =>
+        new(SynapseErrorKind.ServerThrottled, "test", 429, retryAfter: TimeSpan.FromSeconds(retryAfterSec), isTransient: true);
+
+    /// <summary>Runs a request whose first <paramref name="failures"/> attempts throw what <paramref name="fail"/> makes.</summary>
+    private static (Task<int> Request, Func<int> Attempts) Run(ResiliencePipeline pipeline, int failures, Func<SynapseClientException> fail)
+    {
+        var attempts = 0;
+        var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
+        context.Properties.Set(RetryPolicy.ScopeKey, new RequestScope(new OperationStats(null), "PUT /test", 4));
+        var request = pipeline.ExecuteAsync(_ =>
+        {
+            if (Interlocked.Increment(ref attempts) <= failures) throw fail();
+            return new ValueTask<int>(attempts);
+        }, context).AsTask();
+        return (request, () => Volatile.Read(ref attempts));
+    }
+
+    private static async Task Settle() => await Task.Delay(50);
+
+    [Fact]
+    public async Task Without_a_gate_a_Retry_After_delays_the_next_attempt_to_the_second()
+    {
+        var options = new UploadOptions { MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(1) };
+        var (request, attempts) = Run(RetryPolicy.Build(options, null, _time), failures: 1, () => Throttled(7));
+        await Settle();
+        _time.Advance(TimeSpan.FromSeconds(6.9));
+        await Settle();
+        Assert.Equal(1, attempts());
+        _time.Advance(TimeSpan.FromSeconds(0.2));
+        Assert.Equal(2, await request.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task With_the_calls_gate_a_Retry_After_holds_the_call_and_spends_no_retries()
+    {
+        var options = new UploadOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(1), OutageTimeout = TimeSpan.FromMinutes(5) };
+        using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => Task.FromResult(true), _time);
+        // Five throttled answers in a row: more than MaxRetries, yet the request succeeds, since none spent a retry.
+        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: 5, () => Throttled(2));
+        for (var i = 1; i <= 5; i++)
+        {
+            await Settle();
+            Assert.Equal(i, attempts());
+            Assert.True(gate.Snapshot().IsHeld, $"after throttled answer {i} the gate holds the call");
+            Assert.False(gate.WaitUntilOpenAsync(CancellationToken.None).IsCompleted, "no other request may start meanwhile");
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+        Assert.Equal(6, await request.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(gate.Snapshot().IsHeld);
+    }
+
+    [Fact]
+    public async Task An_answer_that_ends_the_call_closes_the_gate_for_every_later_request()
+    {
+        var options = new UploadOptions { MaxRetries = 3 };
+        using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => Task.FromResult(true), _time);
+        var full = new SynapseClientException(SynapseErrorKind.InsufficientStorage, "full", 507);
+        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: 1, () => full);
+        var ended = await Assert.ThrowsAsync<SynapseClientException>(() => request);
+        Assert.Same(full, ended);
+        Assert.Equal(1, attempts());
+        var later = await Assert.ThrowsAsync<SynapseClientException>(() => gate.WaitUntilOpenAsync(CancellationToken.None));
+        Assert.Equal(SynapseErrorKind.InsufficientStorage, later.Kind);
+    }
+}
