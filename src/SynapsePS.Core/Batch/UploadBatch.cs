@@ -13,7 +13,7 @@ namespace SynapsePS.Batch;
 /// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
 /// million files needs the memory of its lanes only.
 /// </summary>
-public sealed class UploadBatch
+public sealed partial class UploadBatch
 {
     private readonly SynapseUploadClient _client;
     private readonly BatchLane[] _lanes;
@@ -60,10 +60,13 @@ public sealed class UploadBatch
     /// Completes when the file is settled or started, so a caller that awaits each submission holds its input back
     /// while every lane is busy. Throws <see cref="OperationCanceledException"/> when the batch is cancelled meanwhile.
     /// </summary>
-    public async Task SubmitAsync(string fullName)
+    public Task SubmitAsync(string fullName) =>
+        SubmitAsync(fullName ?? throw new ArgumentNullException(nameof(fullName)), found: null);
+
+    /// <param name="found">The file's figures from a folder walk, so that the skip check needs no second stat.</param>
+    private async Task SubmitAsync(string fullName, FoundFile? found)
     {
-        if (fullName is null) throw new ArgumentNullException(nameof(fullName));
-        if (TrySkip(fullName) is { } skipped)
+        if (TrySkip(fullName, found) is { } skipped)
         {
             _settled(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return;
@@ -95,11 +98,11 @@ public sealed class UploadBatch
         lock (_gate) return _idle.Task;
     }
 
-    private UploadResult? TrySkip(string fullName)
+    private UploadResult? TrySkip(string fullName, FoundFile? found)
     {
         try
         {
-            return _client.TrySkip(fullName, _log);
+            return found is null ? _client.TrySkip(fullName, _log) : _client.TrySkip(found, _log);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

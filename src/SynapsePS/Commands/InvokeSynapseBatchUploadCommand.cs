@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using SynapsePS.Batch;
+using SynapsePS.Files;
 using SynapsePS.Hosting;
 
 namespace SynapsePS.Commands;
@@ -23,6 +24,7 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     private const int OverallProgressId = 1;
 
     private readonly List<BatchUploadResult> _failed = new();
+    private readonly List<string> _roots = new();
     private readonly Stopwatch _clock = new();
     private PipelinePump _pump = null!;
     private UploadBatch? _batch;
@@ -46,6 +48,26 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     [ValidateRange(0.0, 1048576.0)]
     public double MaxSizeGB { get; set; }
 
+    /// <summary>A path that names a folder uploads every file below it; the engine walks the folders.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>With -Recurse, only files whose names match one of these wildcards, as Get-ChildItem -Include.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Include { get; set; }
+
+    /// <summary>With -Recurse, leaves out files whose names match one of these wildcards, as Get-ChildItem -Exclude.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Exclude { get; set; }
+
+    /// <summary>With -Recurse, also hidden and system files and folders, as Get-ChildItem -Force.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void BeginProcessing()
     {
         _pump = new PipelinePump();
@@ -61,6 +83,12 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
                 Settle(new BatchUploadResult(error.TargetObject?.ToString() ?? "", null, null, (SynapseClientException)error.Exception));
                 continue;
             }
+            if (Recurse)
+            {
+                // Walked all at once when the input ends, so that paths that overlap upload each file once.
+                _roots.Add(path!);
+                continue;
+            }
             if (!ShouldProcess(path!, $"Upload to {TargetDescription}")) continue;
 
             var batch = _batch ??= StartBatch();
@@ -71,9 +99,46 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
 
     protected override void EndProcessing()
     {
+        if (_roots.Count > 0) UploadTree();
         if (_batch is not null) Await(_batch.WhenIdleAsync(), _pump, Render);
         _progress?.Complete();
         if (Summary) WriteObject(new BatchUploadSummary(_succeeded, _skipped, _failed, _bytesUploaded, _clock.Elapsed));
+    }
+
+    private void UploadTree()
+    {
+        var tree = new FileTree(_roots, FileNamePatterns.Filter(Include, Exclude, Force));
+        if (AsksPerFile)
+        {
+            // -WhatIf and -Confirm answer on the pipeline thread for each file: walk here, ask, then submit.
+            foreach (var file in tree.Walk(ReportUnreadable))
+            {
+                if (!ShouldProcess(file.FullName, $"Upload to {TargetDescription}")) continue;
+                Await((_batch ??= StartBatch()).SubmitAsync(file.FullName), _pump, Render);
+                _progress?.RenderIfDue(Settled);
+            }
+            return;
+        }
+        var batch = _batch ??= StartBatch();
+        Await(batch.SubmitTreeAsync(tree, (folder, error) => _pump.Post(() => ReportUnreadable(folder, error))), _pump, Render);
+    }
+
+    private void ReportUnreadable(string folder, Exception error) =>
+        WriteError(ErrorMap.ToRecord(SynapseErrorKind.FolderUnreadable,
+            $"The folder '{folder}' could not be read, so its files were not uploaded: {error.Message}", folder));
+
+    /// <summary>Whether ShouldProcess would say or ask something per file (-WhatIf, -Confirm, or their preferences).</summary>
+    private bool AsksPerFile
+    {
+        get
+        {
+            var bound = MyInvocation.BoundParameters;
+            var whatIf = bound.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
+                : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+            var confirm = bound.TryGetValue("Confirm", out var c) ? ((SwitchParameter)c).IsPresent
+                : GetVariableValue("ConfirmPreference") is ConfirmImpact asked && asked != ConfirmImpact.None && asked <= ConfirmImpact.Low;
+            return whatIf || confirm;
+        }
     }
 
     private UploadBatch StartBatch()
