@@ -55,7 +55,9 @@ internal static class FolderListing
 
     private static FolderEntry Describe(ref FileSystemEntry entry)
     {
-        var path = entry.ToFullPath();
+        // Joined here, not with ToFullPath: that one copies into a fixed buffer and gives "" for a path longer than
+        // PATH_MAX, so such a folder would be reported (and a file uploaded) under an empty name.
+        var path = Path.Join(entry.Directory, entry.FileName);
         var isReparsePoint = (entry.Attributes & FileAttributes.ReparsePoint) != 0;
         if (entry.IsDirectory)
             return new(isReparsePoint && IsFolderLink(path) ? FolderEntry.Kinds.FolderLink : FolderEntry.Kinds.Folder, path, 0, default);
