@@ -65,18 +65,20 @@ internal static class FolderListing
     }
 #else
     public static IEnumerable<FolderEntry> List(string folder, FileTreeFilter filter) =>
-        Select(new DirectoryInfo(folder).EnumerateFileSystemInfos(), filter);
+        Select(folder, new DirectoryInfo(folder).EnumerateFileSystemInfos(), filter);
 
-    private static IEnumerable<FolderEntry> Select(IEnumerable<FileSystemInfo> infos, FileTreeFilter filter)
+    private static IEnumerable<FolderEntry> Select(string folder, IEnumerable<FileSystemInfo> infos, FileTreeFilter filter)
     {
         foreach (var info in infos)
         {
+            // Joined here, not info.FullName: on a newer runtime that is "" for a path longer than PATH_MAX (as above).
+            var path = Path.Combine(folder, info.Name);
             var attributes = info.Attributes;
             // All bits set: the entry went between the listing and its stat. A folder goes on to be opened, so that
             // its loss is reported as on .NET 8; a file is simply no longer there.
             if ((int)attributes == -1)
             {
-                if (info is DirectoryInfo) yield return new(FolderEntry.Kinds.Folder, info.FullName, 0, default);
+                if (info is DirectoryInfo) yield return new(FolderEntry.Kinds.Folder, path, 0, default);
                 continue;
             }
             if (!filter.Shows(attributes)) continue;
@@ -84,11 +86,11 @@ internal static class FolderListing
             if (info is FileInfo file)
             {
                 if (!filter.TakesName(file.Name)) continue;
-                yield return isReparsePoint ? Link(file.FullName) : new(FolderEntry.Kinds.File, file.FullName, file.Length, file.LastWriteTimeUtc);
+                yield return isReparsePoint ? Link(path) : new(FolderEntry.Kinds.File, path, file.Length, file.LastWriteTimeUtc);
             }
             else
             {
-                yield return new(isReparsePoint && IsFolderLink(info.FullName) ? FolderEntry.Kinds.FolderLink : FolderEntry.Kinds.Folder, info.FullName, 0, default);
+                yield return new(isReparsePoint && IsFolderLink(path) ? FolderEntry.Kinds.FolderLink : FolderEntry.Kinds.Folder, path, 0, default);
             }
         }
     }
