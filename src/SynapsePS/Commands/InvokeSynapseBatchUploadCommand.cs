@@ -14,7 +14,8 @@ namespace SynapsePS.Commands;
 /// skips and schedules; this cmdlet binds, submits each file (awaiting the submission, which holds the pipeline
 /// back while every lane is busy), writes each result as it settles (on the pipeline thread, through the pump),
 /// and draws one overall progress bar plus one per lane. It keeps nothing per file once written: the
-/// summary holds counts and the failed files only.
+/// summary holds counts and the failed files only. With -Recurse it gathers the paths and hands them to the engine
+/// as one <see cref="FileTree"/> when the input ends: the engine walks, counts and submits.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "SynapseBatchUpload", DefaultParameterSetName = PathSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
