@@ -59,7 +59,8 @@ while (-not $async.IsCompleted) {
         $progress = $ps.Streams.Progress
         if ($progress.Count -gt 0 -and $progress[$progress.Count - 1].Activity -match ' of [\d,.]+ files, ') { $totalKnown = $clock.Elapsed.TotalSeconds }
     }
-    if ($null -eq $firstRequest -and $Mode -ne 'EnumerateOnly') {
+    # A rerun sends nothing (the requests are counted afterwards): polling the server all along would only take CPU from it.
+    if ($null -eq $firstRequest -and $Mode -ne 'EnumerateOnly' -and -not $SkipUploaded) {
         $first = @(foreach ($r in (Invoke-SynapseDevApi -Server $server -Path requests)) { if ($null -ne $r) { $r } }) | Select-Object -First 1
         if ($first) { $firstRequest = ([DateTimeOffset]$first.receivedAt - $started).TotalSeconds }
     }
