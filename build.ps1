@@ -118,8 +118,8 @@ function Invoke-Test {
         'xunit (netstandard2.0 engine)'        = Invoke-Xunit (Join-Path $Root 'tests/SynapsePS.Core.Tests.NetStandard') $results
         'xunit (dev server)'                   = Invoke-Xunit (Join-Path $Root 'tests/SynapsePS.DevServer.Tests') $results
         'Pester (net8.0 engine)'               = Invoke-PesterRun 'whole suite, net8.0 engine' @($pesterTests) $results
-        'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'protocol, resilience, resume, batch, records and networks, netstandard2.0 engine' `
-            @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Rerun', 'RecordShapes', 'Records', 'Network' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
+        'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'protocol, resilience, resume, batch, folders, records and networks, netstandard2.0 engine' `
+            @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Folders', 'Rerun', 'RecordShapes', 'Records', 'Network' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
             $results @{ SYNAPSEPS_TEST_ENGINE = 'netstandard2.0' }
     }
 

@@ -15,7 +15,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'BenchData.psm1')
-$Order = 'Single', 'Intake', 'Multipart', 'Memory', 'Batch', 'Progress', 'Cap', 'ManyFiles'
+$Order = 'Single', 'Intake', 'Multipart', 'Memory', 'Batch', 'Progress', 'Cap', 'ManyFiles', 'Folders'
 
 function Get-Stats([double[]] $Values) {
     $sorted = @($Values | Sort-Object)
@@ -157,10 +157,37 @@ function Format-ManyFiles($d) {
     }
 }
 
+function Format-Folders($d) {
+    $p = $d.Parameters
+    "## One folder of many files: -Recurse beside Get-ChildItem, $(@($p.Counts) -join ' and ') files of $($p.FileBytes) B", '', (Format-Provenance $d -OneRun), ''
+    "All the files lie in one folder on $($d.Machine.TempFs); the server stores on tmpfs. Each figure is one fresh pwsh (``bench/Measure-Folder.ps1``) keeping no results: ""-Recurse"" is ``Invoke-SynapseBatchUpload -LiteralPath <folder> -Recurse -ThrottleLimit $($p.ThrottleLimit)``, where the module walks the folder; ""piped"" is ``Get-ChildItem -Recurse -File | Invoke-SynapseBatchUpload -ThrottleLimit $($p.ThrottleLimit)``; the reruns add ``-SkipUploaded`` with the first run's state folder; ""Get-ChildItem alone"" is ``Get-ChildItem -Recurse -File | ForEach-Object``. The batch runs in a runspace with progress records on, so that the measuring thread can see the first request (from the server's log) and the first overall bar that shows the total (bars are drawn five times a second, so that time is late by up to 0.2 s). The load average before each figure is in the last column."
+    '', '| Files | Figure | files/s | peak RSS | CPU s | requests | first request | total known | load |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+    $names = [ordered]@{ Recurse = '-Recurse'; Piped = 'piped'; RecurseRerun = 'rerun -Recurse -SkipUploaded'; PipedRerun = 'rerun piped -SkipUploaded'; Alone = 'Get-ChildItem alone' }
+    $rows = @($d.Series.rows)
+    foreach ($r in $rows) {
+        foreach ($key in $names.Keys) {
+            $x = $r.$key
+            $first = if ($null -ne $x.FirstRequestSeconds) { '{0:N2} s' -f $x.FirstRequestSeconds } else { '—' }
+            $total = if ($null -ne $x.TotalKnownSeconds) { '{0:N2} s' -f $x.TotalKnownSeconds } else { '—' }
+            '| {0:N0} | {1} | {2:N0} | {3:N0} MiB | {4:N2} | {5:N0} | {6} | {7} | {8:N1} |' -f $r.N, $names[$key], ($r.N / $x.Seconds), ($x.PeakRss / 1MB), $x.CpuSeconds, $x.Requests, $first, $total, $r.Load.$key
+        }
+    }
+    if ($rows.Count -ge 2) {
+        $small, $large = $rows[0], $rows[-1]
+        $ratio = $large.Recurse.PeakRss / $small.Recurse.PeakRss
+        $rate = { param($r, $k) $r.N / $r.$k.Seconds }
+        ''
+        $TargetHeader
+        Row "-Recurse: peak RSS at $('{0:N0}' -f $large.N) files ÷ peak at $('{0:N0}' -f $small.N)" ('{0:N2}' -f $ratio) '≤ 1.15' ($ratio -le 1.15)
+        Row "-Recurse files/s at $('{0:N0}' -f $large.N), beside piped" ('{0:N0} vs {1:N0}' -f (& $rate $large Recurse), (& $rate $large Piped)) '≥ piped' ((& $rate $large Recurse) -ge (& $rate $large Piped))
+        Row "Rerun -Recurse -SkipUploaded at $('{0:N0}' -f $large.N): files/s, requests" ('{0:N0}, {1}' -f (& $rate $large RecurseRerun), $large.RecurseRerun.Requests) '≥ 50,000, 0' ((& $rate $large RecurseRerun) -ge 50000 -and $large.RecurseRerun.Requests -eq 0)
+    }
+}
+
 function Format-RawRuns($sections) {
     # Every run of every series that has one wall time per run (the many-files table is its own raw record).
     '## Raw runs', '', '| Section | Series | Run | Wall s | CPU s | Server CPU s | Peak RSS MiB |', '| --- | --- | --- | --- | --- | --- | --- |'
-    foreach ($name in $Order | Where-Object { $sections.ContainsKey($_) -and $_ -ne 'ManyFiles' }) {
+    foreach ($name in $Order | Where-Object { $sections.ContainsKey($_) -and $_ -notin 'ManyFiles', 'Folders' }) {
         foreach ($series in $sections[$name].Series.PSObject.Properties) {
             $n = 0
             foreach ($r in @($series.Value)) {

@@ -165,22 +165,29 @@ public sealed class SynapseUploadClient : IDisposable
 
     /// <summary>
     /// With <see cref="UploadOptions.SkipUploaded"/>: the result of an earlier upload of this file to this server,
-    /// when the file is unchanged since (same length and last-write time); otherwise null. Sends no request.
+    /// when the file is unchanged since (same length and last-write time, the target's for a link); otherwise null.
+    /// Sends no request.
     /// </summary>
     internal UploadResult? TrySkip(string fullName, IUploadLog? log)
     {
         if (!Options.SkipUploaded) return null;
-        var info = new System.IO.FileInfo(fullName);
-        if (!info.Exists) return null;
-        var entry = _ledger.TryGet(Connection.BaseUrl, fullName, log);
+        var file = LinkedFileStat.Read(fullName);
+        return file is null ? null : TrySkip(file, log);
+    }
+
+    /// <summary>As <see cref="TrySkip(string, IUploadLog)"/> for a file whose figures a folder walk already read: no second stat.</summary>
+    internal UploadResult? TrySkip(FoundFile file, IUploadLog? log)
+    {
+        if (!Options.SkipUploaded) return null;
+        var entry = _ledger.TryGet(Connection.BaseUrl, file.FullName, log);
         if (entry is null) return null;
-        if (!UploadLedger.Matches(entry, info.Length, info.LastWriteTimeUtc))
+        if (!UploadLedger.Matches(entry, file.Length, file.LastWriteTimeUtc))
         {
-            log?.Verbose($"'{info.Name}' changed since its upload {entry.UploadId} (length or last-write time); uploading it again.");
+            log?.Verbose($"'{file.FullName}' changed since its upload {entry.UploadId} (length or last-write time); uploading it again.");
             return null;
         }
-        log?.Verbose($"'{info.Name}' is unchanged since its upload {entry.UploadId}; skipped.");
-        return new UploadResult(entry.UploadId, fullName, entry.Length, entry.Md5,
+        log?.Verbose($"'{file.FullName}' is unchanged since its upload {entry.UploadId}; skipped.");
+        return new UploadResult(entry.UploadId, file.FullName, entry.Length, entry.Md5,
             Uri.TryCreate(entry.UploadUrl, UriKind.Absolute, out var url) ? url : null, UploadRecord.CompleteName,
             chunkCount: 0, TimeSpan.Zero, bytesSent: 0, retries: 0, resumed: false, resumedFromOffset: 0, serverRecord: null, skipped: true);
     }

@@ -46,4 +46,6 @@ public enum SynapseErrorKind
     // Riding out an outage, and the batch's failure budget (appended: the members above keep their values).
     ServerUnavailable,       // the server stayed away (no request succeeded) for longer than the outage limit
     TooManyFailures,         // a batch reached its -MaxFailures budget of failed files
+    // Folders walked by -Recurse (appended: the members above keep their values).
+    FolderUnreadable,        // a folder below a -Recurse path could not be listed; the walk went on without it
 }

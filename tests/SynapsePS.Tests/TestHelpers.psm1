@@ -30,7 +30,7 @@ function New-TestFile {
         }
     }
     finally { $stream.Dispose() }
-    Get-Item -LiteralPath $Path
+    Get-Item -LiteralPath $Path -Force
 }
 
 function Get-Md5 {

@@ -57,7 +57,7 @@ public sealed partial class UploadBatch
         _lanes = new BatchLane[throttleLimit];
         for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
         _free = new SemaphoreSlim(throttleLimit, throttleLimit);
-        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), TakeAsync, log, cancellation);
+        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, cancellation);
     }
 
     /// <summary>The concurrent upload lanes, for progress: what each is uploading and how far it is.</summary>
@@ -79,11 +79,21 @@ public sealed partial class UploadBatch
     /// input back while every lane is busy. Files set aside earlier that are free now go first.
     /// Throws <see cref="OperationCanceledException"/> when the batch is cancelled meanwhile.
     /// </summary>
-    public async Task SubmitAsync(string fullName)
+    public Task SubmitAsync(string fullName) =>
+        SubmitAsync(fullName ?? throw new ArgumentNullException(nameof(fullName)), found: null);
+
+    /// <param name="found">The file's figures from a folder walk, so that the skip check needs no second stat.</param>
+    private async Task SubmitAsync(string fullName, FoundFile? found)
     {
-        if (fullName is null) throw new ArgumentNullException(nameof(fullName));
         await _setAside.TakeUpFreeAsync().ConfigureAwait(false);
-        if (_client.TryClaim(fullName, _log) is { } claim) await TakeAsync(fullName, claim).ConfigureAwait(false);
+        // A file the ledger holds unchanged needs no claim (whoever else holds it, skipping it is right), so a
+        // rerun goes at the ledger's speed; any other file is claimed and looked up again under the claim.
+        if (TrySkip(fullName, found) is { } skipped)
+        {
+            Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
+            return;
+        }
+        if (_client.TryClaim(fullName, _log) is { } claim) await TakeAsync(fullName, claim, found).ConfigureAwait(false);
         else _setAside.Add(fullName);
     }
 
@@ -100,12 +110,12 @@ public sealed partial class UploadBatch
     }
 
     /// <summary>A file this call has claimed: checked under the claim, then settled or started; the claim goes with it.</summary>
-    private async Task TakeAsync(string fullName, UploadClaim claim)
+    private async Task TakeAsync(string fullName, UploadClaim claim, FoundFile? found)
     {
         var started = false;
         try
         {
-            started = await SettleOrStartAsync(fullName, claim).ConfigureAwait(false);
+            started = await SettleOrStartAsync(fullName, claim, found).ConfigureAwait(false);
         }
         finally
         {
@@ -114,9 +124,9 @@ public sealed partial class UploadBatch
     }
 
     /// <summary>True when the file started on a lane, which then owns the claim; false when it settled at once.</summary>
-    private async Task<bool> SettleOrStartAsync(string fullName, UploadClaim claim)
+    private async Task<bool> SettleOrStartAsync(string fullName, UploadClaim claim, FoundFile? found)
     {
-        if (TrySkip(fullName) is { } skipped)
+        if (TrySkip(fullName, found) is { } skipped)
         {
             Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return false;
@@ -144,11 +154,11 @@ public sealed partial class UploadBatch
         return true;
     }
 
-    private UploadResult? TrySkip(string fullName)
+    private UploadResult? TrySkip(string fullName, FoundFile? found)
     {
         try
         {
-            return _client.TrySkip(fullName, _log);
+            return found is null ? _client.TrySkip(fullName, _log) : _client.TrySkip(found, _log);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -16,7 +16,7 @@ public static class FileRules
     /// <summary>Checks a file without keeping it open; every failed rule becomes a reason.</summary>
     public static UploadFileCheck Check(string fullName, long? maxBytes)
     {
-        var check = Evaluate(fullName, maxBytes, out var stream);
+        var check = Evaluate(fullName, maxBytes, out var stream, out _);
         stream?.Dispose();
         return check;
     }
@@ -28,11 +28,14 @@ public static class FileRules
 
     /// <summary>
     /// Checks a file; when it passes, <paramref name="stream"/> is the file opened the way the upload reads it
-    /// (read-only, sharing everything: a writer is caught by the length and time checks), else null.
+    /// (read-only, sharing everything: a writer is caught by the length and time checks), else null. The length is
+    /// the opened handle's and <paramref name="lastWriteTimeUtc"/> the target's when the path is a link: the figures
+    /// of the bytes the upload reads, never the link's own (whose length is that of the target's path).
     /// </summary>
-    internal static UploadFileCheck Evaluate(string path, long? maxBytes, out FileStream? stream)
+    internal static UploadFileCheck Evaluate(string path, long? maxBytes, out FileStream? stream, out DateTime lastWriteTimeUtc)
     {
         stream = null;
+        lastWriteTimeUtc = default;
         var reasons = new List<string>();
         SynapseErrorKind? problem = null;
         UploadFileCheck Answer(long? length) => new(path, reasons.Count == 0, length, reasons, problem);
@@ -47,8 +50,18 @@ public static class FileRules
             Fail(SynapseErrorKind.NotAFile, "It is a directory, not a file.");
             return Answer(null);
         }
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        FoundFile? target;
+        try
+        {
+            target = LinkedFileStat.Read(path);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException or System.Security.SecurityException)
+        {
+            // A link loop or a target that cannot be reached.
+            Fail(SynapseErrorKind.FileUnreadable, $"It cannot be read: {ex.Message}");
+            return Answer(null);
+        }
+        if (target is null)
         {
             Fail(SynapseErrorKind.PathNotFound, "It does not exist.");
             return Answer(null);
@@ -60,13 +73,12 @@ public static class FileRules
             return Answer(null);
         }
 
-        var length = info.Length;
-        if (maxBytes is { } max && length > max)
-            Fail(SynapseErrorKind.FileTooLarge, $"It is {length} bytes, more than the limit of {max} bytes.");
-
+        var length = target.Length;
+        lastWriteTimeUtc = target.LastWriteTimeUtc;
         try
         {
             stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
+            length = stream.Length;
             var head = new byte[HeadBytes];
             var got = 0;
             while (got < head.Length)
@@ -86,6 +98,8 @@ public static class FileRules
         {
             Fail(SynapseErrorKind.FileUnreadable, $"It cannot be opened for reading: {ex.Message}");
         }
+        if (maxBytes is { } max && length > max)
+            Fail(SynapseErrorKind.FileTooLarge, $"It is {length} bytes, more than the limit of {max} bytes.");
 
         if (reasons.Count > 0)
         {

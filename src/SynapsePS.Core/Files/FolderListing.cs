@@ -55,7 +55,9 @@ internal static class FolderListing
 
     private static FolderEntry Describe(ref FileSystemEntry entry)
     {
-        var path = entry.ToFullPath();
+        // Joined here, not with ToFullPath: that one copies into a fixed buffer and gives "" for a path longer than
+        // PATH_MAX, so such a folder would be reported (and a file uploaded) under an empty name.
+        var path = Path.Join(entry.Directory, entry.FileName);
         var isReparsePoint = (entry.Attributes & FileAttributes.ReparsePoint) != 0;
         if (entry.IsDirectory)
             return new(isReparsePoint && IsFolderLink(path) ? FolderEntry.Kinds.FolderLink : FolderEntry.Kinds.Folder, path, 0, default);
@@ -63,18 +65,20 @@ internal static class FolderListing
     }
 #else
     public static IEnumerable<FolderEntry> List(string folder, FileTreeFilter filter) =>
-        Select(new DirectoryInfo(folder).EnumerateFileSystemInfos(), filter);
+        Select(folder, new DirectoryInfo(folder).EnumerateFileSystemInfos(), filter);
 
-    private static IEnumerable<FolderEntry> Select(IEnumerable<FileSystemInfo> infos, FileTreeFilter filter)
+    private static IEnumerable<FolderEntry> Select(string folder, IEnumerable<FileSystemInfo> infos, FileTreeFilter filter)
     {
         foreach (var info in infos)
         {
+            // Joined here, not info.FullName: on a newer runtime that is "" for a path longer than PATH_MAX (as above).
+            var path = Path.Combine(folder, info.Name);
             var attributes = info.Attributes;
             // All bits set: the entry went between the listing and its stat. A folder goes on to be opened, so that
             // its loss is reported as on .NET 8; a file is simply no longer there.
             if ((int)attributes == -1)
             {
-                if (info is DirectoryInfo) yield return new(FolderEntry.Kinds.Folder, info.FullName, 0, default);
+                if (info is DirectoryInfo) yield return new(FolderEntry.Kinds.Folder, path, 0, default);
                 continue;
             }
             if (!filter.Shows(attributes)) continue;
@@ -82,11 +86,11 @@ internal static class FolderListing
             if (info is FileInfo file)
             {
                 if (!filter.TakesName(file.Name)) continue;
-                yield return isReparsePoint ? Link(file.FullName) : new(FolderEntry.Kinds.File, file.FullName, file.Length, file.LastWriteTimeUtc);
+                yield return isReparsePoint ? Link(path) : new(FolderEntry.Kinds.File, path, file.Length, file.LastWriteTimeUtc);
             }
             else
             {
-                yield return new(isReparsePoint && IsFolderLink(info.FullName) ? FolderEntry.Kinds.FolderLink : FolderEntry.Kinds.Folder, info.FullName, 0, default);
+                yield return new(isReparsePoint && IsFolderLink(path) ? FolderEntry.Kinds.FolderLink : FolderEntry.Kinds.Folder, path, 0, default);
             }
         }
     }

@@ -49,11 +49,11 @@ internal sealed class LocalFile : IDisposable
     /// </summary>
     public static LocalFile? TryOpen(string fullName, long? maxBytes, out UploadFileCheck check)
     {
-        check = FileRules.Evaluate(fullName, maxBytes, out var stream);
+        check = FileRules.Evaluate(fullName, maxBytes, out var stream, out var lastWriteTimeUtc);
         if (stream is null) return null;
-        // Length and time as of the open: any change after this is caught before the server is asked to finish.
-        var info = new FileInfo(fullName);
-        return new LocalFile(fullName, stream, info.Length, info.LastWriteTimeUtc);
+        // Length (of the open handle) and time (of the target, for a link) as of the open: any change after this is
+        // caught before the server is asked to finish.
+        return new LocalFile(fullName, stream, check.Length!.Value, lastWriteTimeUtc);
     }
 
     /// <summary>Reads exactly <paramref name="count"/> bytes at <paramref name="offset"/>; a short read means the file shrank.</summary>
@@ -86,8 +86,9 @@ internal sealed class LocalFile : IDisposable
     /// <summary>Throws <see cref="SynapseErrorKind.FileChangedDuringUpload"/> if the length or last-write time moved.</summary>
     public void EnsureUnchanged()
     {
-        var info = new FileInfo(FullName);
-        if (!info.Exists) throw Changed("it was deleted");
+        // The target's figures for a link, as at the open; a link whose target went counts as deleted.
+        var info = LinkedFileStat.Read(FullName);
+        if (info is null) throw Changed("it was deleted");
         if (info.Length != Length) throw Changed($"its length went from {Length} to {info.Length} bytes");
         if (info.LastWriteTimeUtc != LastWriteTimeUtc) throw Changed("it was written to");
     }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using SynapsePS.Batch;
+using SynapsePS.Files;
 using SynapsePS.Hosting;
 using SynapsePS.Resilience;
 
@@ -14,7 +15,8 @@ namespace SynapsePS.Commands;
 /// skips and schedules; this cmdlet binds, submits each file (awaiting the submission, which holds the pipeline
 /// back while every lane is busy), writes each result as it settles (on the pipeline thread, through the pump),
 /// and draws one overall progress bar plus one per lane. It keeps nothing per file once written: the
-/// summary holds counts and the failed files only.
+/// summary holds counts and the failed files only. With -Recurse it gathers the paths and hands them to the engine
+/// as one <see cref="FileTree"/> when the input ends: the engine walks, counts and submits.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "SynapseBatchUpload", DefaultParameterSetName = PathSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
@@ -24,6 +26,7 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     private const int OverallProgressId = 1;
 
     private readonly List<BatchUploadResult> _failed = new();
+    private readonly List<string> _roots = new();
     private readonly Stopwatch _clock = new();
     private PipelinePump _pump = null!;
     private UploadBatch? _batch;
@@ -56,6 +59,26 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     [ValidateRange(1, int.MaxValue)]
     public int MaxFailures { get; set; }
 
+    /// <summary>A path that names a folder uploads every file below it; the engine walks the folders.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
+    /// <summary>With -Recurse, only files whose names match one of these wildcards, as Get-ChildItem -Include.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Include { get; set; }
+
+    /// <summary>With -Recurse, leaves out files whose names match one of these wildcards, as Get-ChildItem -Exclude.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Exclude { get; set; }
+
+    /// <summary>With -Recurse, also hidden and system files and folders, as Get-ChildItem -Force.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void BeginProcessing()
     {
         _pump = new PipelinePump();
@@ -71,28 +94,76 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
                 Settle(new BatchUploadResult(error.TargetObject?.ToString() ?? "", null, null, (SynapseClientException)error.Exception));
                 continue;
             }
+            if (Recurse)
+            {
+                // Walked all at once when the input ends, so that paths that overlap upload each file once.
+                _roots.Add(path!);
+                continue;
+            }
             if (!ShouldProcess(path!, $"Upload to {TargetDescription}")) continue;
 
-            var batch = _batch ??= StartBatch();
-            try
-            {
-                Await(batch.SubmitAsync(path!), _pump, Render);
-            }
-            catch (SynapseClientException ex)
-            {
-                // Only the call's end reaches here (the server stayed away, or a failure that dooms every file).
-                ReportFailure(ex, null);
-            }
+            Submit((_batch ??= StartBatch()).SubmitAsync(path!));
             _progress?.RenderIfDue(Settled);
         }
     }
 
     protected override void EndProcessing()
     {
+        if (_roots.Count > 0) UploadTree();
         if (_batch is not null) Await(_batch.WhenIdleAsync(), _pump, Render);
         _progress?.Complete();
         _status?.Dispose();
         if (Summary) WriteObject(new BatchUploadSummary(_succeeded, _skipped, _failed, _bytesUploaded, _clock.Elapsed));
+    }
+
+    private void UploadTree()
+    {
+        var tree = new FileTree(_roots, FileNamePatterns.Filter(Include, Exclude, Force));
+        if (AsksPerFile)
+        {
+            // -WhatIf and -Confirm answer on the pipeline thread for each file: walk here, ask, then submit.
+            foreach (var file in tree.Walk(ReportUnreadable))
+            {
+                if (!ShouldProcess(file.FullName, $"Upload to {TargetDescription}")) continue;
+                Submit((_batch ??= StartBatch()).SubmitAsync(file.FullName));
+                _progress?.RenderIfDue(Settled);
+            }
+            return;
+        }
+        var batch = _batch ??= StartBatch();
+        Submit(batch.SubmitTreeAsync(tree, (folder, error) => _pump.Post(() => ReportUnreadable(folder, error))));
+    }
+
+    /// <summary>Waits for the engine to take files, on the pipeline thread.</summary>
+    private void Submit(Task submission)
+    {
+        try
+        {
+            Await(submission, _pump, Render);
+        }
+        catch (SynapseClientException ex)
+        {
+            // Only the call's end reaches here (the server stayed away, or a failure that dooms every file).
+            ReportFailure(ex, null);
+        }
+    }
+
+    private void ReportUnreadable(string folder, Exception error) =>
+        WriteError(ErrorMap.ToRecord(SynapseErrorKind.FolderUnreadable,
+            $"The folder '{folder}' could not be read, so its files were not uploaded: {error.Message}", folder));
+
+    /// <summary>Whether ShouldProcess would say or ask something per file (-WhatIf, -Confirm, or their preferences).</summary>
+    private bool AsksPerFile
+    {
+        get
+        {
+            var bound = MyInvocation.BoundParameters;
+            var whatIf = bound.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
+                : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+            var confirm = bound.TryGetValue("Confirm", out var c) ? ((SwitchParameter)c).IsPresent
+                : GetVariableValue("ConfirmPreference") is ConfirmImpact asked && asked != ConfirmImpact.None && asked <= ConfirmImpact.Low;
+            return whatIf || confirm;
+        }
     }
 
     private UploadBatch StartBatch()

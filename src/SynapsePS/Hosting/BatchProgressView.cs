@@ -59,6 +59,14 @@ internal sealed class BatchProgressView
         }
         var elapsed = _clock.Elapsed;
         var done = _bytesSettled + inFlight;
+        if (_batch.TotalFiles is { } totalFiles && _batch.TotalBytes is { } totalBytes)
+        {
+            // A walked folder's total is known once its count ends: the bar then runs to the end of the whole batch.
+            var total = Math.Max(1, Math.Max(done, totalBytes));
+            _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, totalFiles)} files, {Units.Bytes(done)} of {Units.Bytes(total)}",
+                done, total, elapsed);
+            return;
+        }
         _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, _batch.FilesStarted)} files",
             done, Math.Max(1, Math.Max(done, _batch.BytesStarted)), elapsed, waiting);
     }

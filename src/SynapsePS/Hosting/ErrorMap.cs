@@ -41,6 +41,7 @@ internal static class ErrorMap
         [SynapseErrorKind.ProxyAuthenticationRequired] = ErrorCategory.PermissionDenied,
         [SynapseErrorKind.ServerUnavailable] = ErrorCategory.ResourceUnavailable,
         [SynapseErrorKind.TooManyFailures] = ErrorCategory.LimitsExceeded,
+        [SynapseErrorKind.FolderUnreadable] = ErrorCategory.ReadError,
     };
 
     public static ErrorCategory CategoryOf(SynapseErrorKind kind) =>

@@ -32,14 +32,23 @@ internal sealed class PipelinePump : IDisposable
             try { ((CancellationTokenSource)state!).Cancel(); } catch (ObjectDisposedException) { }
         }, done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
-        var nextTick = DateTime.UtcNow;
+        var nextTick = tick is null ? DateTime.MaxValue : DateTime.UtcNow;
         while (!work.IsCompleted)
         {
-            try
+            if (DrainUntil(nextTick))
             {
-                if (_queue.TryTake(out var action, (int)s_tick.TotalMilliseconds, done.Token)) action();
+                // After a busy spell, nap a millisecond instead of blocking: a flood of posts (a rerun settling tens
+                // of thousands of skipped files a second) is then taken in batches, not one wake-up per post.
+                Thread.Sleep(1);
             }
-            catch (OperationCanceledException) when (done.IsCancellationRequested) { }
+            else
+            {
+                try
+                {
+                    if (_queue.TryTake(out var action, (int)s_tick.TotalMilliseconds, done.Token)) action();
+                }
+                catch (OperationCanceledException) when (done.IsCancellationRequested) { }
+            }
 
             if (tick is not null && DateTime.UtcNow >= nextTick)
             {
@@ -48,6 +57,19 @@ internal sealed class PipelinePump : IDisposable
             }
         }
         Drain();
+    }
+
+    /// <summary>Runs what is queued until the queue is empty or the next tick is due; whether anything ran.</summary>
+    private bool DrainUntil(DateTime nextTick)
+    {
+        var ran = false;
+        while (_queue.TryTake(out var action))
+        {
+            action();
+            ran = true;
+            if (DateTime.UtcNow >= nextTick) break;
+        }
+        return ran;
     }
 
     /// <summary>Runs whatever is queued now, without waiting.</summary>

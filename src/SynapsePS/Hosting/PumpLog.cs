@@ -1,4 +1,5 @@
 using System;
+using System.Management.Automation;
 
 namespace SynapsePS.Hosting;
 
@@ -6,15 +7,24 @@ namespace SynapsePS.Hosting;
 internal sealed class PumpLog : IUploadLog
 {
     private readonly PipelinePump _pump;
-    private readonly System.Management.Automation.Cmdlet _cmdlet;
+    private readonly Cmdlet _cmdlet;
+    private readonly bool _verbose;
 
-    public PumpLog(PipelinePump pump, System.Management.Automation.Cmdlet cmdlet)
+    public PumpLog(PipelinePump pump, PSCmdlet cmdlet)
     {
         _pump = pump;
         _cmdlet = cmdlet;
+        // A line nobody will see is not queued: a rerun that skips a million files would otherwise post a million.
+        _verbose = cmdlet.MyInvocation.BoundParameters.TryGetValue("Verbose", out var bound)
+            ? ((SwitchParameter)bound).IsPresent
+            : cmdlet.GetVariableValue("VerbosePreference") is ActionPreference preference
+              && preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
     }
 
-    public void Verbose(string message) => _pump.Post(() => _cmdlet.WriteVerbose(message));
+    public void Verbose(string message)
+    {
+        if (_verbose) _pump.Post(() => _cmdlet.WriteVerbose(message));
+    }
 
     public void Warning(string message) => _pump.Post(() => _cmdlet.WriteWarning(message));
 }

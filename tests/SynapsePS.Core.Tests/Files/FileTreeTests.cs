@@ -158,6 +158,26 @@ public sealed class FileTreeTests : IDisposable
     }
 
     [Fact]
+    public void A_folder_whose_path_is_longer_than_the_system_allows_is_reported_by_its_whole_name()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var kept = Make("kept.bin");
+        // Built one level at a time (cd, then mkdir by a short name): opening the last levels by full path fails.
+        var segment = new string('d', 250);
+        using (var mkdir = System.Diagnostics.Process.Start("bash", new[] { "-c", $"cd '{Root}' && for i in $(seq 1 17); do mkdir {segment} && cd {segment}; done" }))
+            mkdir.WaitForExit();
+        var errors = new List<string>();
+
+        var found = new FileTree(new[] { Root }, FileTreeFilter.Default).Walk((path, _) => errors.Add(path)).ToList();
+
+        Assert.Equal(kept, Assert.Single(found).FullName);
+        var error = Assert.Single(errors);
+        Assert.StartsWith(Path.Combine(Root, segment), error, StringComparison.Ordinal);
+        Assert.True(error.Length > 4096, $"reported as '{error}'");
+        using (var rm = System.Diagnostics.Process.Start("rm", new[] { "-rf", Path.Combine(Root, segment) })) rm.WaitForExit();
+    }
+
+    [Fact]
     public void A_root_that_does_not_exist_is_reported_and_the_other_roots_are_walked()
     {
         var kept = Make("kept/file.bin");

@@ -43,6 +43,7 @@ public sealed class FailureClassifierTests
         { "the file is gone", SynapseErrorKind.PathNotFound, null, 0, FailureAction.FailFile },
         { "a bug of ours", SynapseErrorKind.UnexpectedError, null, 0, FailureAction.FailFile },
         { "a url outside the base URL", SynapseErrorKind.UrlNotUnderBaseUrl, null, 0, FailureAction.FailFile },
+        { "a folder that cannot be listed", SynapseErrorKind.FolderUnreadable, null, 0, FailureAction.FailFile },
         // What dooms every file of the call ends it at once, retries left or not.
         { "401", SynapseErrorKind.AuthenticationFailed, 401, 0, FailureAction.EndCall },
         { "403", SynapseErrorKind.AccessDenied, 403, 0, FailureAction.EndCall },
