@@ -181,6 +181,9 @@ function Format-Folders($d) {
         Row "-Recurse: peak RSS at $('{0:N0}' -f $large.N) files ÷ peak at $('{0:N0}' -f $small.N)" ('{0:N2}' -f $ratio) '≤ 1.15' ($ratio -le 1.15)
         Row "-Recurse files/s at $('{0:N0}' -f $large.N), beside piped" ('{0:N0} vs {1:N0}' -f (& $rate $large Recurse), (& $rate $large Piped)) '≥ piped' ((& $rate $large Recurse) -ge (& $rate $large Piped))
         Row "Rerun -Recurse -SkipUploaded at $('{0:N0}' -f $large.N): files/s, requests" ('{0:N0}, {1}' -f (& $rate $large RecurseRerun), $large.RecurseRerun.Requests) '≥ 50,000, 0' ((& $rate $large RecurseRerun) -ge 50000 -and $large.RecurseRerun.Requests -eq 0)
+        ''
+        'The rerun used {0:N0} µs of CPU per file ({1:N1} cores busy on average; the piped rerun {2:N0} µs). A skipped file costs, on the walk''s thread, its directory entry and one ledger lookup (one small JSON file read; see docs/ledger-store.md), and on the pipeline thread the writing of its result; a count of the folder runs on a third thread. On two cores shared with other work those threads bound the rerun.' -f
+            ($large.RecurseRerun.CpuSeconds * 1e6 / $large.N), ($large.RecurseRerun.CpuSeconds / $large.RecurseRerun.Seconds), ($large.PipedRerun.CpuSeconds * 1e6 / $large.N)
     }
 }
 
