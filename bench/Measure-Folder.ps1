@@ -9,7 +9,8 @@ param(
     [Parameter(Mandatory)] [string] $Directory,
     [ValidateSet('Recurse', 'Piped', 'EnumerateOnly')] [string] $Mode = 'Recurse',
     [int] $ThrottleLimit = 4,
-    [switch] $SkipUploaded
+    [switch] $SkipUploaded,
+    [switch] $Summary                     # -Recurse with -Summary: one object at the end instead of a result per file
 )
 $ErrorActionPreference = 'Stop'
 function Get-PeakRss { [long](@((Get-Content /proc/self/status) -match '^VmHWM:')[0] -replace '\D', '') * 1KB }
@@ -29,7 +30,7 @@ $runspace.SessionStateProxy.SetVariable('ProgressPreference', 'Continue')
 $ps = [PowerShell]::Create()
 $ps.Runspace = $runspace
 $null = $ps.AddScript({
-    param($Directory, $Connection, $ThrottleLimit, $SkipUploaded, $Mode)
+    param($Directory, $Connection, $ThrottleLimit, $SkipUploaded, $Mode, $Summary)
     $counts = @{ Succeeded = 0; Skipped = 0; Failed = 0 }
     switch ($Mode) {
         'EnumerateOnly' { Get-ChildItem -LiteralPath $Directory -Recurse -File | ForEach-Object { $counts.Succeeded++ } }
@@ -39,12 +40,16 @@ $null = $ps.AddScript({
                 ForEach-Object { $counts[$_.Status]++ }
         }
         'Recurse' {
+            if ($Summary) {
+                $s = Invoke-SynapseBatchUpload -LiteralPath $Directory -Recurse -Connection $Connection -ThrottleLimit $ThrottleLimit -SkipUploaded:$SkipUploaded -ChunkSize 64KB -Summary
+                return [pscustomobject]@{ Succeeded = $s.Successful; Skipped = $s.Skipped; Failed = @($s.Failed).Count }
+            }
             Invoke-SynapseBatchUpload -LiteralPath $Directory -Recurse -Connection $Connection -ThrottleLimit $ThrottleLimit -SkipUploaded:$SkipUploaded -ChunkSize 64KB |
                 ForEach-Object { $counts[$_.Status]++ }
         }
     }
     [pscustomobject]$counts
-}).AddArgument($Directory).AddArgument($connection).AddArgument($ThrottleLimit).AddArgument([bool]$SkipUploaded).AddArgument($Mode)
+}).AddArgument($Directory).AddArgument($connection).AddArgument($ThrottleLimit).AddArgument([bool]$SkipUploaded).AddArgument($Mode).AddArgument([bool]$Summary)
 
 $null = Invoke-SynapseDevApi -Server $server -Path reset-log -Method POST
 $me = [Diagnostics.Process]::GetCurrentProcess()

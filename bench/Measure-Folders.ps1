@@ -30,11 +30,11 @@ $parameters = [ordered]@{ Counts = $Counts; FileBytes = $FileBytes; ThrottleLimi
 $data = New-BenchSection -Name Folders -Parameters $parameters `
     -Command "bench/Measure-Folders.ps1 -ModuleManifest out/SynapsePS/SynapsePS.psd1 -Counts $($Counts -join ',') -FileBytes $FileBytes -ThrottleLimit $ThrottleLimit"
 
-function Invoke-Measured($Server, [string] $Directory, [string] $State, [string] $Mode, [switch] $SkipUploaded) {
+function Invoke-Measured($Server, [string] $Directory, [string] $State, [string] $Mode, [switch] $SkipUploaded, [switch] $Summary) {
     # One figure: a fresh pwsh running bench/Measure-Folder.ps1; its JSON line, plus the requests the server saw.
     $env:SYNAPSEPS_STATE_DIR = $State
     $arguments = @('-File', (Join-Path $PSScriptRoot 'Measure-Folder.ps1'), '-ModuleManifest', $ModuleManifest, '-Url', $Server.Url, '-Token', $token,
-        '-Directory', $Directory, '-ThrottleLimit', $ThrottleLimit, '-Mode', $Mode) + @(if ($SkipUploaded) { '-SkipUploaded' })
+        '-Directory', $Directory, '-ThrottleLimit', $ThrottleLimit, '-Mode', $Mode) + @(if ($SkipUploaded) { '-SkipUploaded' }) + @(if ($Summary) { '-Summary' })
     $out = Invoke-ChildPwsh $arguments 2>&1
     $json = $out | Where-Object { "$_" -like '{*' } | Select-Object -Last 1
     if (-not $json) { throw "A measured batch failed: $($out | Out-String)" }
@@ -61,11 +61,12 @@ try {
                     @{ Name = 'Recurse'; Mode = 'Recurse'; State = 'state-recurse' }
                     @{ Name = 'Piped'; Mode = 'Piped'; State = 'state-piped' }
                     @{ Name = 'RecurseRerun'; Mode = 'Recurse'; State = 'state-recurse'; Skip = $true }
+                    @{ Name = 'RecurseRerunSummary'; Mode = 'Recurse'; State = 'state-recurse'; Skip = $true; Summary = $true }
                     @{ Name = 'PipedRerun'; Mode = 'Piped'; State = 'state-piped'; Skip = $true }
                     @{ Name = 'Alone'; Mode = 'EnumerateOnly'; State = 'state-none' })) {
                 Write-Host "$($step.Name): $n files..."
                 $row.Load[$step.Name] = [double]((Get-Content /proc/loadavg) -split ' ')[0]
-                $run = Invoke-Measured $server $dir (Join-Path $work "$($step.State)-$n") $step.Mode -SkipUploaded:([bool]$step['Skip'])
+                $run = Invoke-Measured $server $dir (Join-Path $work "$($step.State)-$n") $step.Mode -SkipUploaded:([bool]$step['Skip']) -Summary:([bool]$step['Summary'])
                 $expected = if ($step['Skip']) { 'Skipped' } else { 'Succeeded' }
                 if ($run.$expected -ne $n) { throw "$($step.Name) gave $($run.$expected) of $n files $expected ($($run.Failed) failed)." }
                 $row[$step.Name] = $run

@@ -162,10 +162,10 @@ function Format-Folders($d) {
     "## One folder of many files: -Recurse beside Get-ChildItem, $(@($p.Counts) -join ' and ') files of $($p.FileBytes) B", '', (Format-Provenance $d -OneRun), ''
     "All the files lie in one folder on $($d.Machine.TempFs); the server stores on tmpfs. Each figure is one fresh pwsh (``bench/Measure-Folder.ps1``) keeping no results: ""-Recurse"" is ``Invoke-SynapseBatchUpload -LiteralPath <folder> -Recurse -ThrottleLimit $($p.ThrottleLimit)``, where the module walks the folder; ""piped"" is ``Get-ChildItem -Recurse -File | Invoke-SynapseBatchUpload -ThrottleLimit $($p.ThrottleLimit)``; the reruns add ``-SkipUploaded`` with the first run's state folder; ""Get-ChildItem alone"" is ``Get-ChildItem -Recurse -File | ForEach-Object``. The batch runs in a runspace with progress records on, so that the measuring thread can see the first request (from the server's log) and the first overall bar that shows the total (bars are drawn five times a second, so that time is late by up to 0.2 s). The load average before each figure is in the last column."
     '', '| Files | Figure | files/s | peak RSS | CPU s | requests | first request | total known | load |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
-    $names = [ordered]@{ Recurse = '-Recurse'; Piped = 'piped'; RecurseRerun = 'rerun -Recurse -SkipUploaded'; PipedRerun = 'rerun piped -SkipUploaded'; Alone = 'Get-ChildItem alone' }
+    $names = [ordered]@{ Recurse = '-Recurse'; Piped = 'piped'; RecurseRerun = 'rerun -Recurse -SkipUploaded'; RecurseRerunSummary = 'rerun -Recurse -SkipUploaded -Summary'; PipedRerun = 'rerun piped -SkipUploaded'; Alone = 'Get-ChildItem alone' }
     $rows = @($d.Series.rows)
     foreach ($r in $rows) {
-        foreach ($key in $names.Keys) {
+        foreach ($key in $names.Keys | Where-Object { $r.PSObject.Properties[$_] }) {
             $x = $r.$key
             $first = if ($null -ne $x.FirstRequestSeconds) { '{0:N2} s' -f $x.FirstRequestSeconds } else { '—' }
             $total = if ($null -ne $x.TotalKnownSeconds) { '{0:N2} s' -f $x.TotalKnownSeconds } else { '—' }
@@ -181,6 +181,12 @@ function Format-Folders($d) {
         Row "-Recurse: peak RSS at $('{0:N0}' -f $large.N) files ÷ peak at $('{0:N0}' -f $small.N)" ('{0:N2}' -f $ratio) '≤ 1.15' ($ratio -le 1.15)
         Row "-Recurse files/s at $('{0:N0}' -f $large.N), beside piped" ('{0:N0} vs {1:N0}' -f (& $rate $large Recurse), (& $rate $large Piped)) '≥ piped' ((& $rate $large Recurse) -ge (& $rate $large Piped))
         Row "Rerun -Recurse -SkipUploaded at $('{0:N0}' -f $large.N): files/s, requests" ('{0:N0}, {1}' -f (& $rate $large RecurseRerun), $large.RecurseRerun.Requests) '≥ 50,000, 0' ((& $rate $large RecurseRerun) -ge 50000 -and $large.RecurseRerun.Requests -eq 0)
+        if ($large.PSObject.Properties['RecurseRerunSummary']) {
+            Row "The same with -Summary (no result per file)" ('{0:N0}, {1}' -f (& $rate $large RecurseRerunSummary), $large.RecurseRerunSummary.Requests) '≥ 50,000, 0' ((& $rate $large RecurseRerunSummary) -ge 50000 -and $large.RecurseRerunSummary.Requests -eq 0)
+        }
+        ''
+        'The rerun used {0:N0} µs of CPU per file ({1:N1} cores busy on average; the piped rerun {2:N0} µs). A skipped file costs, on the walk''s thread, its directory entry and one ledger lookup (one small JSON file read; see docs/ledger-store.md), and on the pipeline thread the writing of its result; a count of the folder runs on a third thread. On two cores shared with other work those threads bound the rerun; with -Summary (one object at the end) the pipeline thread writes nothing per file.' -f
+            ($large.RecurseRerun.CpuSeconds * 1e6 / $large.N), ($large.RecurseRerun.CpuSeconds / $large.RecurseRerun.Seconds), ($large.PipedRerun.CpuSeconds * 1e6 / $large.N)
     }
 }
 
