@@ -114,7 +114,7 @@ public sealed class LedgerTests : IDisposable
         Assert.False(UploadLedger.Matches(read, info.Length, new FileInfo(path).LastWriteTimeUtc));
     }
 
-    public static TheoryData<string> Damages => new() { "truncated", "garbage", "empty", "json null", "wrong version", "another key's file", "no base url" };
+    public static TheoryData<string> Damages => new() { "truncated", "garbage", "empty", "json null", "wrong version", "another key's file", "no base url", "too long" };
 
     [Theory]
     [MemberData(nameof(Damages))]
@@ -135,6 +135,7 @@ public sealed class LedgerTests : IDisposable
             case "wrong version": File.WriteAllText(path, text.Replace("\"Version\": 1", "\"Version\": 2", StringComparison.Ordinal)); break;
             case "another key's file": File.Copy(_ledger.PathFor(s_server, good.FullName), path, overwrite: true); break;
             case "no base url": File.WriteAllText(path, text.Replace(s_server.AbsoluteUri, "", StringComparison.Ordinal)); break;
+            case "too long": File.WriteAllText(path, text + new string(' ', 70_000)); break;   // valid JSON, but no record is that long
             default: throw new ArgumentOutOfRangeException(nameof(damage));
         }
 
@@ -147,6 +148,22 @@ public sealed class LedgerTests : IDisposable
         Assert.Equal("good", Assert.Single(listed).UploadId);
         Assert.Contains(listLog.Warnings, w => w.Contains(path, StringComparison.Ordinal));
         Assert.NotNull(_ledger.TryGet(s_server, good.FullName, null));
+    }
+
+    [Fact]
+    public void Entry_whose_base_url_is_spelled_otherwise_but_filed_under_its_key_is_read()
+    {
+        // A lookup compares the names as spelled first; a record that spells its server differently (as an older
+        // writer might) is still its key's record when its own names hash to its file.
+        var entry = Entry(Local("spelled.bin"));
+        entry.BaseUrl = "HTTP://127.0.0.1:9";
+        _ledger.Record(entry, null);
+        var log = new RecordingLog();
+
+        var read = _ledger.TryGet(s_server, entry.FullName, log);
+
+        Assert.Equal(entry.Md5, read?.Md5);
+        Assert.Empty(log.Warnings);
     }
 
     [Fact]

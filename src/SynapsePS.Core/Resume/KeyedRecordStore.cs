@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Threading;
 
@@ -24,6 +22,7 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
     // Records are a few hundred bytes; anything far bigger is not one of ours and is not worth reading whole.
     private const int MaxRecordBytes = 64 * 1024;
     private const int ReplaceAttempts = 8;
+    private const string HexDigits = "0123456789abcdef";
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 
@@ -32,6 +31,10 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
     private readonly bool _sharded;
     private readonly int _version;
     private readonly string _recordKind;
+    private readonly string[]? _shardFolders;
+
+    // The buffer a record is read into, one per thread: a rerun reads a record per file.
+    [ThreadStatic] private static byte[]? t_buffer;
 
     /// <param name="directory">The folder of the records (created on the first write).</param>
     /// <param name="fileNamePrefix">What every record's file name starts with, before the hash.</param>
@@ -49,6 +52,11 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
         _sharded = sharded;
         _version = version;
         _recordKind = recordKind;
+        if (sharded)
+        {
+            _shardFolders = new string[256];
+            for (var shard = 0; shard < 256; shard++) _shardFolders[shard] = Path.Combine(directory, shard.ToString("x2", CultureInfo.InvariantCulture));
+        }
     }
 
     public string Directory { get; }
@@ -57,16 +65,33 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
     public string PathFor(Uri baseUrl, string fullName)
     {
         var hash = FileKey.HashOf(baseUrl, fullName);
-        var name = new StringBuilder(_fileNamePrefix, _fileNamePrefix.Length + 2 * _hashBytes + 5);
-        for (var i = 0; i < _hashBytes; i++) name.Append(hash[i].ToString("x2", CultureInfo.InvariantCulture));
-        name.Append(".json");
-        return _sharded
-            ? Path.Combine(Directory, hash[0].ToString("x2", CultureInfo.InvariantCulture), name.ToString())
-            : Path.Combine(Directory, name.ToString());
+        // Built by hand: a rerun names a record per file, and the formatting API costs more than the hash.
+        var name = new char[_fileNamePrefix.Length + 2 * _hashBytes + 5];
+        _fileNamePrefix.CopyTo(0, name, 0, _fileNamePrefix.Length);
+        var at = _fileNamePrefix.Length;
+        for (var i = 0; i < _hashBytes; i++)
+        {
+            name[at++] = HexDigits[hash[i] >> 4];
+            name[at++] = HexDigits[hash[i] & 0xF];
+        }
+        ".json".CopyTo(0, name, at, 5);
+        return Path.Combine(_sharded ? _shardFolders![hash[0]] : Directory, new string(name));
     }
 
-    /// <summary>The record of this key, or null when there is none or it is damaged (then with a warning).</summary>
-    public T? TryRead(Uri baseUrl, string fullName, IUploadLog? log) => ReadAt(PathFor(baseUrl, fullName), log);
+    /// <summary>
+    /// The record of this key, or null when there is none or it is damaged (then with a warning). A rerun calls
+    /// this once per file, so the check that the record belongs to its key compares the names first and hashes only
+    /// a record whose names are not spelled as this key spells them.
+    /// </summary>
+    public T? TryRead(Uri baseUrl, string fullName, IUploadLog? log)
+    {
+        var path = PathFor(baseUrl, fullName);
+        var record = ReadAt(path, log, checkKey: false);
+        if (record is null) return null;
+        if (string.Equals(record.BaseUrl, baseUrl.AbsoluteUri, StringComparison.Ordinal) && FileKey.SamePath(record.FullName, fullName))
+            return record;
+        return IsFiledUnderItsKey(record, path, log) ? record : null;
+    }
 
     /// <summary>
     /// Writes the record atomically over any earlier one of its key: a reader sees the old record or the new one,
@@ -125,7 +150,7 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
         {
             foreach (var path in RecordFilesIn(folder, log))
             {
-                var record = ReadAt(path, log);
+                var record = ReadAt(path, log, checkKey: true);
                 if (record is not null) yield return record;
             }
         }
@@ -138,7 +163,7 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
             yield return Directory;
             yield break;
         }
-        for (var shard = 0; shard < 256; shard++) yield return Path.Combine(Directory, shard.ToString("x2", CultureInfo.InvariantCulture));
+        foreach (var folder in _shardFolders!) yield return folder;
     }
 
     /// <summary>The record files of one folder, as the file system lists them; an unreadable folder ends with a warning.</summary>
@@ -195,24 +220,18 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
         return true;
     }
 
-    /// <summary>The record in this file when it is a whole, current-version record filed under its own key.</summary>
-    private T? ReadAt(string path, IUploadLog? log)
+    /// <summary>
+    /// The record in this file when it is a whole, current-version record (and, with <paramref name="checkKey"/>,
+    /// one filed under its own key).
+    /// </summary>
+    private T? ReadAt(string path, IUploadLog? log, bool checkKey)
     {
-        byte[] bytes;
+        var bytes = t_buffer ??= new byte[4096];
         int length;
         try
         {
-            // Delete sharing lets a writer rename over the file while we read it (Windows would refuse otherwise).
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
-            if (stream.Length > MaxRecordBytes)
-            {
-                Ignore(log, path, $"it is {stream.Length} bytes long, far more than a record");
-                return null;
-            }
-            bytes = new byte[(int)stream.Length];
-            length = 0;
-            int read;
-            while (length < bytes.Length && (read = stream.Read(bytes, length, bytes.Length - length)) > 0) length += read;
+            length = ReadWhole(path, ref bytes);
+            t_buffer = bytes;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -221,6 +240,11 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {
             Ignore(log, path, $"it cannot be read: {ex.Message}");
+            return null;
+        }
+        if (length > MaxRecordBytes)
+        {
+            Ignore(log, path, $"it is more than {MaxRecordBytes} bytes long, far more than a record");
             return null;
         }
 
@@ -244,13 +268,47 @@ internal sealed class KeyedRecordStore<T> where T : class, IKeyedRecord
             Ignore(log, path, $"its version is {record.Version}, this version of SynapsePS reads {_version}");
             return null;
         }
-        if (!Uri.TryCreate(record.BaseUrl, UriKind.Absolute, out var baseUrl) || string.IsNullOrEmpty(record.FullName)
-            || !string.Equals(PathFor(baseUrl, record.FullName), path, StringComparison.Ordinal))
+        return !checkKey || IsFiledUnderItsKey(record, path, log) ? record : null;
+    }
+
+    /// <summary>
+    /// Reads the file into <paramref name="buffer"/> (grown as needed, up to one byte past
+    /// <see cref="MaxRecordBytes"/>); the number of bytes read, more than MaxRecordBytes for a file too long to be a record.
+    /// </summary>
+    private static int ReadWhole(string path, ref byte[] buffer)
+    {
+        // Delete sharing lets a writer rename over the file while we read it (Windows would refuse otherwise).
+#if NET8_0_OR_GREATER
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+#else
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+#endif
+        var length = 0;
+        while (true)
         {
-            Ignore(log, path, $"it names '{record.FullName}' on '{record.BaseUrl}', which is not filed under this name");
-            return null;
+            if (length == buffer.Length)
+            {
+                if (length > MaxRecordBytes) return length;
+                Array.Resize(ref buffer, Math.Min(2 * buffer.Length, MaxRecordBytes + 1));
+            }
+#if NET8_0_OR_GREATER
+            var read = RandomAccess.Read(handle, new Span<byte>(buffer, length, buffer.Length - length), length);
+#else
+            var read = stream.Read(buffer, length, buffer.Length - length);
+#endif
+            if (read == 0) return length;
+            length += read;
         }
-        return record;
+    }
+
+    /// <summary>Whether the record names the key whose file it is in (else it is ignored with a warning).</summary>
+    private bool IsFiledUnderItsKey(T record, string path, IUploadLog? log)
+    {
+        if (Uri.TryCreate(record.BaseUrl, UriKind.Absolute, out var baseUrl) && !string.IsNullOrEmpty(record.FullName)
+            && string.Equals(PathFor(baseUrl, record.FullName), path, StringComparison.Ordinal))
+            return true;
+        Ignore(log, path, $"it names '{record.FullName}' on '{record.BaseUrl}', which is not filed under this name");
+        return false;
     }
 
     /// <summary>
