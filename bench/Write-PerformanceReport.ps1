@@ -160,7 +160,7 @@ function Format-ManyFiles($d) {
 function Format-Folders($d) {
     $p = $d.Parameters
     "## One folder of many files: -Recurse beside Get-ChildItem, $(@($p.Counts) -join ' and ') files of $($p.FileBytes) B", '', (Format-Provenance $d -OneRun), ''
-    "All the files lie in one folder on $($d.Machine.TempFs); the server stores on tmpfs. Each figure is one fresh pwsh (``bench/Measure-Folder.ps1``) keeping no results: ""-Recurse"" is ``Invoke-SynapseBatchUpload -LiteralPath <folder> -Recurse -ThrottleLimit $($p.ThrottleLimit)``, where the module walks the folder; ""piped"" is ``Get-ChildItem -Recurse -File | Invoke-SynapseBatchUpload -ThrottleLimit $($p.ThrottleLimit)``; the reruns add ``-SkipUploaded`` with the first run's state folder; ""Get-ChildItem alone"" is ``Get-ChildItem -Recurse -File | ForEach-Object``. The batch runs in a runspace with progress records on, so that the measuring thread can see the first request (from the server's log) and the first overall bar that shows the total (bars are drawn five times a second, so that time is late by up to 0.2 s). The load average before each figure is in the last column."
+    "All the files lie in one folder on $($d.Machine.TempFs); the server stores on tmpfs. Each figure is one fresh pwsh (``bench/Measure-Folder.ps1``) keeping no results: ""-Recurse"" is ``Invoke-SynapseBatchUpload -LiteralPath <folder> -Recurse -ThrottleLimit $($p.ThrottleLimit)``, where the module walks the folder; ""piped"" is ``Get-ChildItem -Recurse -File | Invoke-SynapseBatchUpload -ThrottleLimit $($p.ThrottleLimit)``; the reruns add ``-SkipUploaded`` with the first run's state folder; ""Get-ChildItem alone"" is ``Get-ChildItem -Recurse -File | ForEach-Object``. The batch runs in a runspace with progress records on, so that the measuring thread can see the first request (from the server's log) and the first overall bar that shows the total (bars are drawn five times a second, so that time is late by up to 0.2 s). A -Recurse rerun with no time under ""total known"" ended before a bar was drawn. The load average before each figure is in the last column.$(if ($p.PSObject.Properties['Runs'] -and $p.Runs -gt 1) { " The uploads ran once each; the reruns and Get-ChildItem alone ran $($p.Runs) times each, and their row is the median run, with the spread of files/s over the $($p.Runs) runs in brackets." })"
     '', '| Files | Figure | files/s | peak RSS | CPU s | requests | first request | total known | load |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
     $names = [ordered]@{ Recurse = '-Recurse'; Piped = 'piped'; RecurseRerun = 'rerun -Recurse -SkipUploaded'; RecurseRerunSummary = 'rerun -Recurse -SkipUploaded -Summary'; PipedRerun = 'rerun piped -SkipUploaded'; Alone = 'Get-ChildItem alone' }
     $rows = @($d.Series.rows)
@@ -169,7 +169,13 @@ function Format-Folders($d) {
             $x = $r.$key
             $first = if ($null -ne $x.FirstRequestSeconds) { '{0:N2} s' -f $x.FirstRequestSeconds } else { '—' }
             $total = if ($null -ne $x.TotalKnownSeconds) { '{0:N2} s' -f $x.TotalKnownSeconds } else { '—' }
-            '| {0:N0} | {1} | {2:N0} | {3:N0} MiB | {4:N2} | {5:N0} | {6} | {7} | {8:N1} |' -f $r.N, $names[$key], ($r.N / $x.Seconds), ($x.PeakRss / 1MB), $x.CpuSeconds, $x.Requests, $first, $total, $r.Load.$key
+            # Quick figures ran several times: the median run, and the spread of files/s over all of them.
+            $rate = '{0:N0}' -f ($r.N / $x.Seconds)
+            if ($x.PSObject.Properties['AllSeconds'] -and @($x.AllSeconds).Count -gt 1) {
+                $all = @($x.AllSeconds | ForEach-Object { $r.N / $_ } | Sort-Object)
+                $rate += ' ({0:N0} – {1:N0})' -f $all[0], $all[-1]
+            }
+            '| {0:N0} | {1} | {2} | {3:N0} MiB | {4:N2} | {5:N0} | {6} | {7} | {8:N1} |' -f $r.N, $names[$key], $rate, ($x.PeakRss / 1MB), $x.CpuSeconds, $x.Requests, $first, $total, $r.Load.$key
         }
     }
     if ($rows.Count -ge 2) {
@@ -209,11 +215,12 @@ $sections = Read-BenchSections $ResultsPath
 if ($sections.Count -eq 0) { throw "No benchmark data in $ResultsPath; run bench/Invoke-Benchmark.ps1 first." }
 $md = [Collections.Generic.List[string]]::new()
 $md.Add('# Performance'); $md.Add('')
-$md.Add('Written by `bench/Write-PerformanceReport.ps1` from the data files in `bench/results/` (one per section, written by `bench/Invoke-Benchmark.ps1` and `bench/Measure-ManyFiles.ps1`; `dotnet pwsh ./build.ps1 -Task Bench` runs them all). Figures are measured, never typed in; each section names when, on what machine and by which command it was measured, and the load average around it (the machine may have been shared with other work).')
-$busy = @($Order | Where-Object { $sections.ContainsKey($_) -and [Math]::Max($sections[$_].LoadAtStart, $sections[$_].LoadAtEnd) -gt $sections[$_].Machine.Cores })
+$md.Add('Written by `bench/Write-PerformanceReport.ps1` from the data files in `bench/results/` (one per section, written by `bench/Invoke-Benchmark.ps1`, `bench/Measure-ManyFiles.ps1` and `bench/Measure-Folders.ps1`; `dotnet pwsh ./build.ps1 -Task Bench` runs them all). Figures are measured, never typed in; each section names when, on what machine and by which command it was measured, and the load average around it (the machine may have been shared with other work).')
+# Judged by the load before a section began: the load at its end counts the section's own client and server.
+$busy = @($Order | Where-Object { $sections.ContainsKey($_) -and $sections[$_].LoadAtStart -gt $sections[$_].Machine.Cores })
 if ($busy) {
     $md.Add('')
-    $md.Add("The machine was busy with other work (a load average above its core count) while these sections were measured: $($busy -join ', '). Their wall times and throughputs are depressed and spread wider than on an idle machine; CPU seconds and peak memory are affected least.")
+    $md.Add("The machine was busy with other work (a load average above its core count when they began) while these sections were measured: $($busy -join ', '). Their wall times and throughputs are depressed and spread wider than on an idle machine; CPU seconds and peak memory are affected least.")
 }
 foreach ($name in $Order | Where-Object { $sections.ContainsKey($_) }) {
     $md.Add('')
