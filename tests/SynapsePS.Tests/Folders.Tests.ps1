@@ -137,6 +137,24 @@ Import-Module '$env:SYNAPSEPS_MODULE'
         @($run.Progress | Where-Object { $_.ActivityId -eq 1 -and $_.RecordType -eq 'Completed' }) | Should -HaveCount 1
     }
 
+    It 'writes the total in the status lines once the count ends: N of TOTAL files, X of Y, time left' {
+        # Chunk answers delayed so that the batch outlasts the first interval by two seconds: 12 files on one lane, 250 ms each.
+        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '250'
+        try {
+            $c = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
+            $run = Invoke-InModuleRunspace {
+                param($dir, $conn)
+                Invoke-SynapseBatchUpload -LiteralPath $dir -Recurse -Connection $conn -ThrottleLimit 1 -StatusIntervalSec 1
+            } -ArgumentList (Join-Path $Tree 'flat'), $c
+            $run.Output | Should -HaveCount 12
+            $lines = @($run.Information | Where-Object { $_.Tags -contains 'SynapsePS' -and $_.Tags -contains 'Status' })
+            $lines | Should -Not -BeNullOrEmpty -Because 'the batch runs for about three seconds with a line every second'
+            $lines[0].MessageData | Should -Match '^\d\d:\d\d:\d\d \d+ of 12 files \(0 skipped, 0 failed, [01] in flight\), \d+\.\d of 6\.0 KiB, '
+            @($lines | Where-Object { $_.MessageData -match ', (less than a minute|about \d+ min) left$' }) | Should -Not -BeNullOrEmpty -Because 'with a total and a rate there is a time left'
+        }
+        finally { $slow | Stop-SynapseDevServer -Kill }
+    }
+
     It 'keeps today''s bar without a total for piped input' {
         $run = Invoke-InModuleRunspace -ShowProgress {
             param($dir, $conn)

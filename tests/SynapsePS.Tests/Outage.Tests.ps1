@@ -264,7 +264,8 @@ Describe '-MaxFailures and -StatusIntervalSec' {
     }
 
     It 'writes a status line every -StatusIntervalSec to the Information stream, tagged SynapsePS and Status' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '60'
+        # 4 files of 6 chunks on 2 lanes: 12 rounds of 200 ms, so the batch outlasts the first interval by a second.
+        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '200'
         try {
             $c = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
             $dir = New-Batch 'status' 4 (6 * 64KB)

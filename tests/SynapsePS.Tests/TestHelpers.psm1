@@ -142,12 +142,12 @@ function Remove-ModuleRunspace {
 }
 
 function Invoke-InModuleRunspace {
-    # Runs -Script in a fresh runspace with the module; returns its output, progress records and errors.
+    # Runs -Script in a fresh runspace with the module; returns its output, progress and information records and errors.
     param([Parameter(Mandatory, Position = 0)] [scriptblock] $Script, [object[]] $ArgumentList = @(), [switch] $ShowProgress)
     $ps = New-ModuleRunspace $Script -ArgumentList $ArgumentList -ShowProgress:$ShowProgress
     try {
         $output = $ps.Invoke()
-        [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Errors = @($ps.Streams.Error) }
+        [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Information = @($ps.Streams.Information); Errors = @($ps.Streams.Error) }
     }
     finally { Remove-ModuleRunspace $ps }
 }
