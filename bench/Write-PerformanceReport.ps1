@@ -220,7 +220,7 @@ $md.Add('Written by `bench/Write-PerformanceReport.ps1` from the data files in `
 $busy = @($Order | Where-Object { $sections.ContainsKey($_) -and $sections[$_].LoadAtStart -gt $sections[$_].Machine.Cores })
 if ($busy) {
     $md.Add('')
-    $md.Add("The machine was busy with other work (a load average above its core count when they began) while these sections were measured: $($busy -join ', '). Their wall times and throughputs are depressed and spread wider than on an idle machine; CPU seconds and peak memory are affected least.")
+    $md.Add("The load average was above the core count when these sections began: $($busy -join ', '). It trails by about a minute, so it counts the benchmark's own previous section as well as any other work on the machine; where it was other work, wall times and throughputs are depressed and spread wider than on an idle machine, and CPU seconds and peak memory are affected least.")
 }
 foreach ($name in $Order | Where-Object { $sections.ContainsKey($_) }) {
     $md.Add('')
