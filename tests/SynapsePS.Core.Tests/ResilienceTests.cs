@@ -1,3 +1,4 @@
+using SynapsePS.Resilience;
 using SynapsePS.DevServer;
 
 namespace SynapsePS.Core.Tests;
@@ -153,6 +154,24 @@ public sealed class ResilienceTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(SynapseErrorKind.ConnectionFailed, ex.Kind);
         Assert.Null(ex.StatusCode);
         Assert.True(ex.IsTransient);
+        Assert.False(FailureClassifier.ServerWasReached(ex), "a refused connection is no sign of the server");
+    }
+
+    // A server stopped while the call's first request waited for its answer: no answer ever came, but the request
+    // reached it, so the outage limit holds the call (and does not take the address for a wrong one).
+    [Fact]
+    public async Task A_request_taken_whole_and_never_answered_shows_the_server_was_reached()
+    {
+        using var server = new CaptureServer();
+        server.HangUp("/chunked_upload/");
+        var path = _scratch.File("hung-up.bin", 100);
+        var client = new SynapseUploadClient(new SynapseConnection(server.BaseUrl, "t", allowUnencryptedAuthentication: true), _scratch.Options(Chunk, maxRetries: 0));
+
+        var ex = await Assert.ThrowsAsync<SynapseClientException>(() => client.UploadFileAsync(path));
+
+        Assert.Equal(SynapseErrorKind.ConnectionFailed, ex.Kind);
+        Assert.True(FailureClassifier.ServerWasReached(ex), ex.ToString());
+        Assert.False(FailureClassifier.ServerAnswered(ex));
     }
 
     [Fact]

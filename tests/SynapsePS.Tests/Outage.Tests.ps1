@@ -112,11 +112,13 @@ Describe 'The server process stops and comes back' {
     }
 
     It 'ends a held call within a second when it is stopped' {
-        $dir = New-Batch 'stop-held' 4 (8 * 64KB)
+        # 4 files of 24 chunks on 2 lanes at 40 ms a chunk: about 2 s, so the server is killed well before the end.
+        $dir = New-Batch 'stop-held' 4 (24 * 64KB)
         $run = Start-Run $BatchScript -ArgumentList $dir, $SlowConn, @('ThrottleLimit', 2, 'OutageTimeoutSec', 600)
         try {
             Wait-Until -TimeoutSec 30 { (Get-UploadsUnderWay $Slow 1).Count -ge 1 } | Should -BeTrue
             Stop-SynapseDevServer $Slow -Kill -KeepStorage
+            $run.Handle.IsCompleted | Should -BeFalse -Because 'the batch must still be running when its server goes'
             Wait-Until -TimeoutSec 20 { $run.PowerShell.Streams.Warning.Count -ge 1 } | Should -BeTrue -Because 'the call is held'
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $run.PowerShell.Stop()
@@ -160,6 +162,35 @@ Describe 'An outage longer than -OutageTimeoutSec, and a server that never answe
             foreach ($j in $journals) { ($rerun | Where-Object FullName -EQ $j.FullName).Id | Should -Be $j.UploadId }
         }
         finally { $gone | Stop-SynapseDevServer -Kill }
+    }
+
+    It 'waits for a server stopped while the first request waited for its answer, though it never answered' {
+        # The server stores the first chunk, then waits 3 s before answering: killed then, it has taken a request
+        # and answered none. That is a server that went away, not a wrong address.
+        $late = Start-SynapseDevServer -Persist -ArgumentList '--token', $Token, '--latency-ms', '3000'
+        try {
+            $c = Connect-Synapse -BaseUrl $late.Url -AccessToken $Token -PassThru
+            $file = New-TestFile -Path (Join-Path $TestDrive 'first-in-flight.bin') -Length 1000 -Seed 9
+            $run = Start-Run { param($p, $c) Send-SynapseChunkedUpload -LiteralPath $p -Connection $c -ChunkSize 64KB -MaxRetries 1 -RetryDelaySec 0.05 -OutageTimeoutSec 60 } `
+                -ArgumentList $file.FullName, $c
+            try {
+                Wait-Until -TimeoutSec 30 { @(Get-UploadsUnderWay $late 1 | Where-Object filename -EQ $file.Name).Count -ge 1 } | Should -BeTrue
+                Stop-SynapseDevServer $late -Kill -KeepStorage
+                Wait-Until -TimeoutSec 20 { $run.PowerShell.Streams.Warning.Count -ge 1 -or $run.Handle.IsCompleted } | Should -BeTrue
+                $run.Handle.IsCompleted | Should -BeFalse -Because 'the call waits for its server instead of failing the file'
+                Restart-SynapseDevServer $late
+            }
+            finally { $r = Complete-Run $run -TimeoutSec 60 }
+
+            $r.Errors | Should -BeNullOrEmpty
+            @($r.Warnings | Where-Object Message -Match 'has not answered since').Count | Should -Be 1
+            $r.Output[0].Md5 | Should -Be (Get-Md5 $file.FullName)
+            $done = Get-CompletedOn $late $file.Name
+            $done.Count | Should -Be 1
+            $done[0].id | Should -Be $r.Output[0].Id
+            $done[0].md5OfStoredBytes | Should -Be (Get-Md5 $file.FullName)
+        }
+        finally { $late | Stop-SynapseDevServer -Kill }
     }
 
     It 'fails at once when the base URL never answered, without waiting for the outage limit' {

@@ -1,6 +1,7 @@
 using System;
 using System.Net;
 using System.Net.Http;
+using System.Net.Sockets;
 using System.Security.Authentication;
 
 namespace SynapsePS.Http;
@@ -34,6 +35,39 @@ internal static class TransportFailures
         for (; ex is not null; ex = ex.InnerException)
             if (ex is System.IO.IOException) return true;
         return false;
+    }
+
+    /// <summary>
+    /// The request went out on a connection the server had accepted, and the server then closed it without a whole
+    /// answer (it stopped mid-exchange): the server was there. A refused or unresolvable connection, a refused tunnel
+    /// or handshake is not this; neither is anything on .NET Framework, which does not say which it was.
+    /// </summary>
+    public static bool IsCutOffAfterConnecting(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is HttpRequestException request)
+            {
+                switch (RequestErrorOf(request))
+                {
+                    case "ResponseEnded": return true;
+                    case "ConnectionError" or "NameResolutionError" or "ProxyTunnelError" or "SecureConnectionError": return false;
+                }
+            }
+            // A reset can only come on an established connection (a connect that fails is refused or times out).
+            if (ex is SocketException { SocketErrorCode: SocketError.ConnectionReset }) return true;
+        }
+        return false;
+    }
+
+    private static string? RequestErrorOf(HttpRequestException ex)
+    {
+#if NET8_0_OR_GREATER
+        return ex.HttpRequestError.ToString();
+#else
+        // The .NET (8+) runtime that loads this build in PowerShell 7 has the property; .NET Framework has not.
+        return ex.GetType().GetProperty("HttpRequestError")?.GetValue(ex)?.ToString();
+#endif
     }
 
     private static HttpStatusCode? StatusOf(HttpRequestException ex)

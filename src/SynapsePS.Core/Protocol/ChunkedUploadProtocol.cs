@@ -122,6 +122,7 @@ internal sealed class ChunkedUploadProtocol
         catch (SynapseClientException ex)
         {
             if (FailureClassifier.ServerAnswered(ex)) _serverWait.Answered();
+            else if (FailureClassifier.ServerWasReached(ex)) _serverWait.Reached();
             throw;
         }
         _serverWait.Answered();

@@ -57,6 +57,14 @@ public sealed class FailureClassifier
         failure.StatusCode is not null && !ServerSeemsGone(failure) && !AsksEveryoneToWait(failure);
 
     /// <summary>
+    /// Whether the request reached the server, which then dropped the connection (a server stopped mid-exchange):
+    /// no answer, but proof that the base URL is right, so what follows is an outage and not a wrong address.
+    /// </summary>
+    internal static bool ServerWasReached(SynapseClientException failure) =>
+        failure.StatusCode is null && failure.Kind == SynapseErrorKind.ConnectionFailed
+        && Http.TransportFailures.IsCutOffAfterConnecting(failure.InnerException);
+
+    /// <summary>
     /// Whether sending the same request again may turn out differently: a connection that failed or stalled, and
     /// the answers a busy or restarting server gives (408, 429, 500, 502, 503, 504). The failure's
     /// <see cref="SynapseClientException.IsTransient"/> says the same, for callers of the library.

@@ -17,6 +17,9 @@ internal interface IServerWait
     /// <summary>The server answered a request (<see cref="FailureClassifier.ServerAnswered"/>, or a success).</summary>
     void Answered();
 
+    /// <summary>A request reached the server, which dropped it (<see cref="FailureClassifier.ServerWasReached"/>).</summary>
+    void Reached();
+
     /// <summary>Completes when the server may be asked again; throws (a SynapseClientException) when the request must fail instead.</summary>
     ValueTask WaitAsync(SynapseClientException failure, CancellationToken cancellationToken);
 

@@ -28,7 +28,7 @@ internal sealed class ServerGate : IDisposable
 
     private ServerGateState _state = ServerGateState.Open;
     private TaskCompletionSource<bool> _opened = NewSignal(opened: true);
-    private bool _everAnswered;
+    private bool _everSeen;
     private DateTimeOffset _lastAnswer;
     private DateTimeOffset? _heldUntil;
     private SynapseClientException? _lastFailure;
@@ -106,16 +106,27 @@ internal sealed class ServerGate : IDisposable
                 ended = new OutageEndedEventArgs(_server, _lastAnswer, now);
                 Open();
             }
-            _everAnswered = true;
+            _everSeen = true;
             _lastAnswer = now;
         }
         if (ended is not null) OutageEnded?.Invoke(this, ended);
     }
 
     /// <summary>
+    /// A request reached the server, which closed the connection without answering (it was stopped mid-exchange):
+    /// the call has seen its server, so a failure that follows is an outage, not a wrong address. Unlike an answer,
+    /// this neither ends an outage nor restarts its clock.
+    /// </summary>
+    public void ReportReached()
+    {
+        lock (_lock) _everSeen = true;
+    }
+
+    /// <summary>
     /// A request failed because the server seems gone (connection refused, reset, timed out, or 502/503/504) after
-    /// its ordinary retries. A call whose server never answered fails as before: that is a wrong URL, port or name
-    /// (a proxy or gateway answers 502/504 for a name it cannot resolve), not an outage worth half an hour's wait.
+    /// its ordinary retries. A call that has never seen its server (no answer, no request taken) fails as before:
+    /// that is a wrong URL, port or name (a proxy or gateway answers 502/504 for a name it cannot resolve), not an
+    /// outage worth half an hour's wait.
     /// </summary>
     public OutageDecision ReportServerGone(SynapseClientException failure)
     {
@@ -124,7 +135,7 @@ internal sealed class ServerGate : IDisposable
         lock (_lock)
         {
             if (!IsEnabled) return OutageDecision.FailAsToday;
-            if (!_everAnswered) return OutageDecision.FailAsToday;
+            if (!_everSeen) return OutageDecision.FailAsToday;
             if (_state == ServerGateState.GaveUp) return OutageDecision.WaitForServer;   // the wait throws ServerUnavailable
             _lastFailure = failure;
             if (_state == ServerGateState.WaitingForServer) return OutageDecision.WaitForServer;
@@ -149,7 +160,7 @@ internal sealed class ServerGate : IDisposable
         lock (_lock)
         {
             if (!IsEnabled) return false;
-            _everAnswered = true;
+            _everSeen = true;
             if (_state is ServerGateState.GaveUp or ServerGateState.WaitingForServer) return true;
             var wait = retryAfter < TimeSpan.Zero ? TimeSpan.Zero
                 : retryAfter > UploadOptions.MaxRetryAfter ? UploadOptions.MaxRetryAfter : retryAfter;

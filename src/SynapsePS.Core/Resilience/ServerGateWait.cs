@@ -6,7 +6,7 @@ namespace SynapsePS.Resilience;
 /// <summary>
 /// Carries out the classifier's WaitForServer on the call's <see cref="ServerGate"/>: a shared Retry-After holds
 /// the whole call until then; a server that seems gone after the ordinary retries is an outage, unless the gate says
-/// to fail as before (gate off, or the server never answered in this call).
+/// to fail as before (gate off, or the call has never seen its server).
 /// </summary>
 internal sealed class ServerGateWait : IServerWait
 {
@@ -17,6 +17,8 @@ internal sealed class ServerGateWait : IServerWait
     public Task BeforeAttemptAsync(CancellationToken cancellationToken) => _gate.WaitUntilOpenAsync(cancellationToken);
 
     public void Answered() => _gate.ReportAnswered();
+
+    public void Reached() => _gate.ReportReached();
 
     public async ValueTask WaitAsync(SynapseClientException failure, CancellationToken cancellationToken)
     {

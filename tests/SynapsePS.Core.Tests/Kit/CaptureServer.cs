@@ -11,7 +11,8 @@ namespace SynapsePS.Core.Tests.Kit;
 /// so the one hand-written server of the kit. It answers like a drf-chunked-upload server holding one upload, so
 /// tests can compare the wire format with what Python requests sends and script the record shapes a server may
 /// return (integer ids, a url on another origin, a finish reply's checksum/size); <see cref="Answer"/> scripts
-/// the answer to one path outright (listing pages, odd links, huge bodies, a redirect).
+/// the answer to one path outright (listing pages, odd links, huge bodies, a redirect), <see cref="HangUp"/> its
+/// silence.
 /// </summary>
 internal sealed class CaptureServer : IDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class CaptureServer : IDisposable
     private readonly Channel<CapturedRequest> _requests = Channel.CreateUnbounded<CapturedRequest>();
     private readonly List<CapturedRequest> _log = new();
     private readonly ConcurrentDictionary<string, byte[]> _script = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _hangUps = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private long _offset;
 
@@ -59,6 +61,12 @@ internal sealed class CaptureServer : IDisposable
                    + string.Concat(headers.Select(h => h + "\r\n")) + "\r\n";
         _script[pathAndQuery] = Encoding.ASCII.GetBytes(head).Concat(body).ToArray();
     }
+
+    /// <summary>
+    /// Takes every request for <paramref name="pathAndQuery"/> whole and closes the connection without a word: a
+    /// server process that stops while the request waits for its answer.
+    /// </summary>
+    public void HangUp(string pathAndQuery) => _hangUps[pathAndQuery] = true;
 
     /// <summary>Every request so far, oldest first.</summary>
     public IReadOnlyList<CapturedRequest> Requests { get { lock (_log) return _log.ToArray(); } }
@@ -102,6 +110,7 @@ internal sealed class CaptureServer : IDisposable
                 lock (_log) _log.Add(request);
                 await _requests.Writer.WriteAsync(request);
 
+                if (_hangUps.ContainsKey(request.Path)) return;
                 if (_script.TryGetValue(request.Path, out var scripted))
                 {
                     await stream.WriteAsync(scripted);

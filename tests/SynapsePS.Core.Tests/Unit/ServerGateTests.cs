@@ -54,6 +54,37 @@ public sealed class ServerGateTests
     }
 
     [Fact]
+    public void A_server_that_took_a_request_and_dropped_it_is_an_outage_though_it_never_answered()
+    {
+        // Stopped while the call's first requests were in flight: no answer came, but the address is right.
+        using var gate = NewGate();
+        var began = 0;
+        gate.OutageBegan += (_, _) => began++;
+
+        gate.ReportReached();
+        var decision = gate.ReportServerGone(Refused());
+
+        Assert.Equal(OutageDecision.WaitForServer, decision);
+        Assert.Equal(ServerGateState.WaitingForServer, gate.Snapshot().State);
+        Assert.Equal(Start, gate.Snapshot().LastAnswer);
+        Assert.Equal(1, began);
+    }
+
+    [Fact]
+    public void A_dropped_request_neither_ends_an_outage_nor_restarts_its_clock()
+    {
+        using var gate = NewGate();
+        gate.ReportAnswered();
+        Assert.Equal(OutageDecision.WaitForServer, gate.ReportServerGone(Refused()));
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+
+        gate.ReportReached();
+
+        Assert.Equal(ServerGateState.WaitingForServer, gate.Snapshot().State);
+        Assert.Equal(Start, gate.Snapshot().LastAnswer);
+    }
+
+    [Fact]
     public void A_gateway_error_before_the_server_ever_answered_fails_as_today()
     {
         // A proxy answers 502 for a name it cannot resolve: that is a wrong address, not an outage.
