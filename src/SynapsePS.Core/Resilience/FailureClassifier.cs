@@ -73,15 +73,25 @@ public sealed class FailureClassifier
         ? code is 408 or 429 or 500 or 502 or 503 or 504
         : kind is SynapseErrorKind.ConnectionFailed or SynapseErrorKind.RequestTimedOut;
 
-    /// <summary>What follows a failed attempt of a request that has used <paramref name="retriesUsed"/> retries.</summary>
-    internal FailureDecision AfterAttempt(SynapseClientException failure, int retriesUsed)
+    /// <summary>
+    /// How many outages one request may wait out. A server that comes back and then drops or refuses this same
+    /// request again each time (a proxy that resets one large body, a gateway that times out on one chunk) is not
+    /// away: the request's own failure would otherwise pause the call for ever, a few seconds at a time.
+    /// </summary>
+    internal const int MaxServerWaitsPerRequest = 3;
+
+    /// <summary>
+    /// What follows a failed attempt of a request that has used <paramref name="retriesUsed"/> retries and waited
+    /// out <paramref name="serverWaitsUsed"/> outages.
+    /// </summary>
+    internal FailureDecision AfterAttempt(SynapseClientException failure, int retriesUsed, int serverWaitsUsed = 0)
     {
         if (EndsTheCall(failure)) return FailureDecision.EndCall;
         // A shared Retry-After spends no retries; the outage limit bounds a server that throttles for ever.
         if (_serverWaits && AsksEveryoneToWait(failure)) return FailureDecision.WaitForServer;
         if (MayChange(failure.Kind, failure.StatusCode) && retriesUsed < _maxRetries)
             return FailureDecision.Retry(failure.RetryAfter is { } asked ? Cap(asked) : null);
-        if (_serverWaits && ServerSeemsGone(failure)) return FailureDecision.WaitForServer;
+        if (_serverWaits && ServerSeemsGone(failure) && serverWaitsUsed < MaxServerWaitsPerRequest) return FailureDecision.WaitForServer;
         return FailureDecision.FailFile;
     }
 

@@ -77,6 +77,7 @@ internal sealed class RequestScope
     private readonly string _what;
     private readonly int _maxAttempts;
     private int _retriesUsed;
+    private int _serverWaitsUsed;
 
     public RequestScope(OperationStats stats, string what, int maxAttempts)
     {
@@ -91,8 +92,13 @@ internal sealed class RequestScope
     /// <summary>Asks the classifier about a failed attempt; true when the request is to be sent again.</summary>
     public bool Decide(FailureClassifier classifier, SynapseClientException failure, IServerWait? serverWait)
     {
-        Decision = classifier.AfterAttempt(failure, _retriesUsed);
+        Decision = classifier.AfterAttempt(failure, _retriesUsed, _serverWaitsUsed);
         if (Decision.Action == FailureAction.EndCall) serverWait?.EndCall(failure);
+        if (Decision.Action == FailureAction.FailFile && _serverWaitsUsed >= FailureClassifier.MaxServerWaitsPerRequest
+            && FailureClassifier.ServerSeemsGone(failure))
+        {
+            _stats.Log?.Verbose($"{_what}: the server came back {_serverWaitsUsed} times and failed this request again each time; only this file fails.");
+        }
         return Decision.Action == FailureAction.RetryRequest || (serverWait is not null && Decision.Action == FailureAction.WaitForServer);
     }
 
@@ -101,6 +107,8 @@ internal sealed class RequestScope
         var why = error is SynapseClientException { StatusCode: { } code } ? $"HTTP {code}" : error?.Message ?? "unknown error";
         if (Decision.Action == FailureAction.WaitForServer)
         {
+            // A shared Retry-After is the server asking, not this request failing: only an outage counts.
+            if (error is SynapseClientException failure && !FailureClassifier.AsksEveryoneToWait(failure)) _serverWaitsUsed++;
             _stats.Log?.Verbose($"{_what}: {why}; the call waited for the server (no retry used up); sending again.");
             return;
         }

@@ -145,6 +145,30 @@ public sealed class FailureClassifierTests
         Assert.True(decision.Action == action, $"{failure} after {retriesUsed} retries: {decision.Action}, expected {action}");
     }
 
+    /// <summary>
+    /// A request that has waited out outages (its retries spent): a server that is back each time and still drops
+    /// this request is failing the request, not away. A shared Retry-After is the server asking and never counts.
+    /// </summary>
+    public static TheoryData<string, SynapseErrorKind, int?, double?, int, FailureAction> AfterOutages => new()
+    {
+        { "connection failed after 1 outage", SynapseErrorKind.ConnectionFailed, null, null, 1, FailureAction.WaitForServer },
+        { "connection failed after 2 outages", SynapseErrorKind.ConnectionFailed, null, null, 2, FailureAction.WaitForServer },
+        { "connection failed after 3 outages", SynapseErrorKind.ConnectionFailed, null, null, 3, FailureAction.FailFile },
+        { "no progress after 3 outages", SynapseErrorKind.RequestTimedOut, null, null, 3, FailureAction.FailFile },
+        { "504 after 3 outages", SynapseErrorKind.ServerError, 504, null, 3, FailureAction.FailFile },
+        { "503 with Retry-After after 3 outages", SynapseErrorKind.ServerError, 503, 2, 3, FailureAction.WaitForServer },
+        { "507 after 3 outages", SynapseErrorKind.InsufficientStorage, 507, null, 3, FailureAction.EndCall },
+    };
+
+    [Theory]
+    [MemberData(nameof(AfterOutages))]
+    public void After_outages_waited_out(string failure, SynapseErrorKind kind, int? status, double? retryAfterSec, int serverWaitsUsed, FailureAction action)
+    {
+        var gated = new FailureClassifier(new UploadOptions { MaxRetries = 3 }, serverWaits: true);
+        var decision = gated.AfterAttempt(Failure(kind, status, retryAfterSec), retriesUsed: 3, serverWaitsUsed);
+        Assert.True(decision.Action == action, $"{failure}: {decision.Action}, expected {action}");
+    }
+
     [Fact]
     public void An_outage_limit_of_zero_keeps_the_ordinary_retries_only()
     {

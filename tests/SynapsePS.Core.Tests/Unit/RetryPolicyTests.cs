@@ -32,6 +32,13 @@ public sealed class RetryPolicyTests
 
     private static async Task Settle() => await Task.Delay(50);
 
+    /// <summary>Waits (in real time, the pipeline's continuations run on the pool) until the request got this far.</summary>
+    private static async Task Until(Func<bool> reached, string what)
+    {
+        for (var waited = 0; !reached() && waited < 5000; waited += 10) await Task.Delay(10);
+        Assert.True(reached(), what);
+    }
+
     [Fact]
     public async Task Without_a_gate_a_Retry_After_delays_the_next_attempt_to_the_second()
     {
@@ -54,14 +61,36 @@ public sealed class RetryPolicyTests
         var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: 5, () => Throttled(2));
         for (var i = 1; i <= 5; i++)
         {
-            await Settle();
-            Assert.Equal(i, attempts());
-            Assert.True(gate.Snapshot().IsHeld, $"after throttled answer {i} the gate holds the call");
+            await Until(() => attempts() == i && gate.Snapshot().IsHeld, $"after throttled answer {i} the gate holds the call");
             Assert.False(gate.WaitUntilOpenAsync(CancellationToken.None).IsCompleted, "no other request may start meanwhile");
             _time.Advance(TimeSpan.FromSeconds(2));
         }
         Assert.Equal(6, await request.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.False(gate.Snapshot().IsHeld);
+    }
+
+    [Fact]
+    public async Task A_request_the_server_drops_each_time_it_is_back_fails_after_three_outages()
+    {
+        var options = new UploadOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(1), OutageTimeout = TimeSpan.FromMinutes(5) };
+        // Every probe is answered: the server is there, it only drops this one request.
+        var probes = 0;
+        using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => { probes++; return Task.FromResult(true); }, _time);
+        gate.ReportAnswered();
+        var dropped = new SynapseClientException(SynapseErrorKind.ConnectionFailed, "connection closed", isTransient: true);
+        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: int.MaxValue, () => dropped);
+
+        for (var i = 0; i < 20 && !request.IsCompleted; i++)
+        {
+            await Settle();
+            _time.Advance(ServerGate.FirstProbeDelay);
+        }
+
+        var failed = await Assert.ThrowsAsync<SynapseClientException>(() => request.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Same(dropped, failed);
+        // The first attempt, its one retry, and one attempt after each of the three outages.
+        Assert.Equal(1 + 1 + FailureClassifier.MaxServerWaitsPerRequest, attempts());
+        Assert.Equal(FailureClassifier.MaxServerWaitsPerRequest, probes);
     }
 
     [Fact]
