@@ -118,6 +118,28 @@ public sealed class ClaimTests : IDisposable
         Assert.True(granted > 0 && refused > 0, $"granted {granted}, refused {refused}: the threads never met");
     }
 
+    [Fact]
+    public void Threads_making_the_first_claims_of_a_state_folder_all_get_theirs()
+    {
+        // Every thread finds no claims folder and one of them creates it while the others' opens fail: whichever
+        // way .NET names that failure, each claim is made, none is an error.
+        var failures = new List<Exception>();
+        for (var round = 0; round < 40; round++)
+        {
+            var claims = UploadClaims.Open(Path.Combine(_scratch.Root, $"state{round}"));
+            using var start = new Barrier(8);
+            var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+            {
+                start.SignalAndWait();
+                try { claims.TryClaim(s_server, Local($"r{round}-t{t}"))?.Dispose(); }
+                catch (Exception ex) { lock (failures) failures.Add(ex); }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+        }
+        Assert.Empty(failures);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))

@@ -74,7 +74,9 @@ internal sealed class UploadClaims
                 return new UploadClaim(baseUrl, fullName,
                     new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None));
             }
-            catch (DirectoryNotFoundException) when (attempt == 0)
+            // The first claim finds no folder. .NET names ENOENT by looking for the folder after the open failed, so
+            // when another thread created it in between, the same missing folder reads as a missing file.
+            catch (IOException ex) when (attempt == 0 && ex is DirectoryNotFoundException or FileNotFoundException)
             {
                 System.IO.Directory.CreateDirectory(Directory);
             }
