@@ -14,9 +14,12 @@ internal static class OutageMessages
         $"The server at {e.Server} has not answered since {Clock(e.LastAnswer)} ({Reason(e.Failure)}); " +
         $"{e.UploadsPaused} {(e.UploadsPaused == 1 ? "upload" : "uploads")} paused; waiting up to {Describe(e.WaitingUpTo)}.";
 
-    /// <summary>"The server at https://… is back after 7 min 12 s; the paused uploads go on."</summary>
-    public static string Ended(OutageEndedEventArgs e) =>
-        $"The server at {e.Server} is back after {Describe(e.Duration)}; the paused uploads go on.";
+    /// <summary>"The server at https://… is back after 7 min 12 s; the paused uploads go on.", or why the wait ended without it.</summary>
+    public static string Ended(OutageEndedEventArgs e) => e.RefusesTheCall
+        ? $"The server at {e.Server} took the probe and closed the connection without answering, as it did the " +
+          "request: it is there but refuses this call (a client certificate it asks for, a firewall), so the call " +
+          "does not wait for it and the paused uploads fail."
+        : $"The server at {e.Server} is back after {Describe(e.Duration)}; the paused uploads go on.";
 
     /// <summary>The one error every waiter of the call fails with once the outage limit has passed.</summary>
     public static SynapseClientException GaveUp(string server, DateTimeOffset lastAnswer, DateTimeOffset now, TimeSpan limit,

@@ -29,6 +29,8 @@ internal sealed class ServerGate : IDisposable
     private ServerGateState _state = ServerGateState.Open;
     private TaskCompletionSource<bool> _opened = NewSignal(opened: true);
     private bool _everSeen;
+    private bool _everAnswered;
+    private bool _dropsProveNothing;   // the server hung up on a probe too before it ever answered: see ProbeAsync
     private DateTimeOffset _lastAnswer;
     private DateTimeOffset? _heldUntil;
     private SynapseClientException? _lastFailure;
@@ -106,7 +108,7 @@ internal sealed class ServerGate : IDisposable
                 ended = new OutageEndedEventArgs(_server, _lastAnswer, now);
                 Open();
             }
-            _everSeen = true;
+            _everSeen = _everAnswered = true;
             _lastAnswer = now;
         }
         if (ended is not null) OutageEnded?.Invoke(this, ended);
@@ -115,11 +117,13 @@ internal sealed class ServerGate : IDisposable
     /// <summary>
     /// A request reached the server, which closed the connection without answering (it was stopped mid-exchange):
     /// the call has seen its server, so a failure that follows is an outage, not a wrong address. Unlike an answer,
-    /// this neither ends an outage nor restarts its clock.
+    /// this neither ends an outage nor restarts its clock. It proves nothing more once the server, never having
+    /// answered, has dropped a probe as well (it refuses the call).
     /// </summary>
     public void ReportReached()
     {
-        lock (_lock) _everSeen = true;
+        lock (_lock)
+            if (!_dropsProveNothing) _everSeen = true;
     }
 
     /// <summary>
@@ -160,7 +164,7 @@ internal sealed class ServerGate : IDisposable
         lock (_lock)
         {
             if (!IsEnabled) return false;
-            _everSeen = true;
+            _everSeen = _everAnswered = true;
             if (_state is ServerGateState.GaveUp or ServerGateState.WaitingForServer) return true;
             var wait = retryAfter < TimeSpan.Zero ? TimeSpan.Zero
                 : retryAfter > UploadOptions.MaxRetryAfter ? UploadOptions.MaxRetryAfter : retryAfter;
@@ -255,13 +259,25 @@ internal sealed class ServerGate : IDisposable
             ReportAnswered();
             return;
         }
+        OutageEndedEventArgs? refused = null;
         lock (_lock)
         {
             if (hold != _hold || _state != ServerGateState.WaitingForServer) return;
             if (failure is not null) _lastFailure = failure;
-            if (_time.GetUtcNow() >= Deadline) GiveUp();
+            if (failure is not null && !_everAnswered && FailureClassifier.ServerWasReached(failure))
+            {
+                // The outage rested on a request the server took and dropped, and the server takes this probe and drops
+                // it too: it is there and refuses this call (a client certificate it asks for where the handler cannot
+                // tell, a firewall that resets), which is no outage. The waiters send once more and fail as before.
+                _everSeen = false;
+                _dropsProveNothing = true;
+                refused = new OutageEndedEventArgs(_server, _lastAnswer, _time.GetUtcNow(), refusesTheCall: true);
+                Open();
+            }
+            else if (_time.GetUtcNow() >= Deadline) GiveUp();
             else ScheduleProbe(attempt + 1);
         }
+        if (refused is not null) OutageEnded?.Invoke(this, refused);
     }
 
     private void OnReleaseTime(int hold)

@@ -27,6 +27,12 @@ public sealed class ServerGateTests
     private static SynapseClientException Refused() =>
         new(SynapseErrorKind.ConnectionFailed, "Connection refused (synapse.test:443).", isTransient: true);
 
+    // What a request or probe meets when the server takes it and closes the connection without answering.
+    private static SynapseClientException Dropped() =>
+        new(SynapseErrorKind.ConnectionFailed, "The connection to https://synapse.test failed: Connection reset by peer.", isTransient: true,
+            inner: new System.IO.IOException("Unable to read data from the transport connection.",
+                new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset)));
+
     private static SynapseClientException Answered(int status) =>
         new(SynapseErrorKind.ServerError, $"The server answered HTTP {status}.", statusCode: status, isTransient: true);
 
@@ -68,6 +74,45 @@ public sealed class ServerGateTests
         Assert.Equal(ServerGateState.WaitingForServer, gate.Snapshot().State);
         Assert.Equal(Start, gate.Snapshot().LastAnswer);
         Assert.Equal(1, began);
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answered_and_drops_the_probe_too_refuses_the_call_and_is_not_waited_for()
+    {
+        // A TLS server that asks for a client certificate the handler cannot see it asking for hangs up on every
+        // request, the probe's too: it is there, so this is no wrong address, but no outage either.
+        using var gate = NewGate();
+        var ended = new List<OutageEndedEventArgs>();
+        gate.OutageEnded += (_, e) => ended.Add(e);
+        _answer = () => Task.FromException<bool>(Dropped());
+        gate.ReportReached();
+        Assert.Equal(OutageDecision.WaitForServer, gate.ReportServerGone(Dropped()));
+        var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
+
+        AdvanceBySeconds(2);
+
+        await waiter.WaitAsync(Settle);   // the waiter sends once more ...
+        gate.ReportReached();
+        Assert.Equal(OutageDecision.FailAsToday, gate.ReportServerGone(Dropped()));   // ... and fails as it would have
+        Assert.Equal(ServerGateState.Open, gate.Snapshot().State);
+        Assert.Equal(new[] { TimeSpan.FromSeconds(2) }, _probedAt);
+        var e = Assert.Single(ended);
+        Assert.True(e.RefusesTheCall);
+        Assert.Contains("refuses this call", OutageMessages.Ended(e));
+    }
+
+    [Fact]
+    public void A_server_that_answered_once_and_then_drops_the_probe_is_waited_for()
+    {
+        using var gate = NewGate();
+        _answer = () => Task.FromException<bool>(Dropped());
+        gate.ReportAnswered();
+        gate.ReportServerGone(Dropped());
+
+        AdvanceBySeconds(30);
+
+        Assert.Equal(ServerGateState.WaitingForServer, gate.Snapshot().State);
+        Assert.Equal(new[] { 2, 6, 14, 30 }.Select(s => TimeSpan.FromSeconds(s)), _probedAt);
     }
 
     [Fact]
