@@ -68,7 +68,8 @@ Describe 'Mutual TLS' {
     It 'fails without the client certificate the server requires, storing nothing' {
         $without = Connect-Synapse -BaseUrl $Mtls.Url -AccessToken $Token -SkipCertificateCheck -PassThru
         $err = $null
-        try { $null = Send-SynapseChunkedUpload -LiteralPath $File.FullName -Connection $without -ChunkSize 64KB -RetryDelaySec 0 -MaxRetries 1 -ErrorAction Stop -WarningAction SilentlyContinue }
+        # The outage limit only bounds a regression (a refusal taken for an outage) at 2 min instead of 30.
+        try { $null = Send-SynapseChunkedUpload -LiteralPath $File.FullName -Connection $without -ChunkSize 64KB -RetryDelaySec 0 -MaxRetries 1 -OutageTimeoutSec 120 -ErrorAction Stop -WarningAction SilentlyContinue }
         catch { $err = $_ }
         $err | Should -Not -BeNullOrEmpty
         if ($NetStandardEngine) {
