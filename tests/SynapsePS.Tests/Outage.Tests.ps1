@@ -12,14 +12,9 @@ BeforeAll {
         $dir
     }
 
-    # The uploads under way, polled while the server is busy: the dev server's /_dev/uploads can answer 500 while
-    # uploads are being written, so this asks again a few times.
+    # The uploads under way with at least $MinOffset bytes held.
     function Get-UploadsUnderWay($Server, [long] $MinOffset) {
-        for ($try = 1; $try -le 5; $try++) {
-            try { return @(Get-ServerUpload -Server $Server | Where-Object { $_.status -ne 'complete' -and $_.offset -ge $MinOffset }) }
-            catch { Start-Sleep -Milliseconds 20 }
-        }
-        @()
+        @(Get-ServerUpload -Server $Server | Where-Object { $_.status -ne 'complete' -and $_.offset -ge $MinOffset })
     }
 
     function Get-CompletedOn($Server, [string] $Name) { @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $Name -and $_.status -eq 'complete' }) }

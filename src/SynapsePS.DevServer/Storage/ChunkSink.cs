@@ -29,7 +29,7 @@ internal sealed class ChunkSink : IDisposable
         _start = start;
         _length = length;
         _limit = length ?? long.MaxValue;
-        _hash = upload.Md5.Clone();
+        _hash = upload.CopyHash();
         _file = new FileStream(upload.PartPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1);
         _file.SetLength(start);   // whatever a broken earlier attempt left past the offset goes
         _file.Position = start;
@@ -57,8 +57,7 @@ internal sealed class ChunkSink : IDisposable
     {
         if (_length is { } expected && received != expected) return;
         await FlushAsync();
-        _upload.Md5.Dispose();
-        _upload.Md5 = _hash;
+        _upload.AdoptHash(_hash);
         _upload.Offset = _start + received;
         _committed = true;
     }

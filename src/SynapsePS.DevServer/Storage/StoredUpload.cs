@@ -16,18 +16,35 @@ internal sealed class StoredUpload : IDisposable
     public bool IsComplete { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
     public string? FinalPath { get; set; }
-    public IncrementalHash Md5 { get; set; } = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+
+    // The MD5 of the bytes held, and its hex beside it: the listing reads the hex while a chunk's commit swaps the
+    // hash (and disposes the old one), so no reader touches the hash itself.
+    private IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    private string _md5Hex = "d41d8cd98f00b204e9800998ecf8427e";
 
     /// <summary>Chunks of one upload are taken one at a time; different uploads run in parallel.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     public string StoredPath => FinalPath ?? PartPath;
 
-    public string Md5Hex() => Convert.ToHexString(Md5.GetCurrentHash()).ToLowerInvariant();
+    /// <summary>The MD5 of the bytes held so far, as lowercase hex; safe to read while chunks are committed.</summary>
+    public string Md5Hex() => Volatile.Read(ref _md5Hex);
+
+    /// <summary>A copy of the hash so far, for a chunk to extend before it is committed (under <see cref="Gate"/>).</summary>
+    public IncrementalHash CopyHash() => _md5.Clone();
+
+    /// <summary>Makes <paramref name="extended"/> the upload's hash (a committed chunk, or the bytes found on disk).</summary>
+    public void AdoptHash(IncrementalHash extended)
+    {
+        var old = _md5;
+        _md5 = extended;
+        Volatile.Write(ref _md5Hex, Convert.ToHexString(extended.GetCurrentHash()).ToLowerInvariant());
+        old.Dispose();
+    }
 
     public void Dispose()
     {
-        Md5.Dispose();
+        _md5.Dispose();
         Gate.Dispose();
     }
 }

@@ -61,14 +61,16 @@ internal sealed class UploadRecordFiles(string storageDirectory)
         if (!File.Exists(upload.StoredPath)) return 0;
         using var stream = File.OpenRead(upload.StoredPath);
         var buffer = new byte[1024 * 1024];
+        var hash = upload.CopyHash();
         long hashed = 0;
         while (hashed < offset)
         {
             var n = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, offset - hashed));
             if (n == 0) break;
-            upload.Md5.AppendData(buffer, 0, n);
+            hash.AppendData(buffer, 0, n);
             hashed += n;
         }
+        upload.AdoptHash(hash);
         return hashed;
     }
 
