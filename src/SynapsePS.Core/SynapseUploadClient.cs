@@ -51,7 +51,7 @@ public sealed class SynapseUploadClient : IDisposable
     /// <summary>The server stopped answering and every upload of the call is paused; the argument is the line to log.</summary>
     public event EventHandler<string>? OutageBegan;
 
-    /// <summary>The server is back and the paused uploads go on; the argument is the line to log.</summary>
+    /// <summary>The server is back and the paused uploads go on (or it refuses the call and they fail); the argument is the line to log.</summary>
     public event EventHandler<string>? OutageEnded;
 
     /// <summary>Whether the call is held: the server is away, or asked every request to wait (Retry-After).</summary>

@@ -60,7 +60,7 @@ internal sealed class ServerGate : IDisposable
     /// <summary>Raised once when an outage begins, on the thread that reported the failure.</summary>
     public event EventHandler<OutageBeganEventArgs>? OutageBegan;
 
-    /// <summary>Raised once when the server is back, on the thread of the probe or request that found it.</summary>
+    /// <summary>Raised once when the server is back, or is found to refuse the call, on the thread of the probe or request that found it.</summary>
     public event EventHandler<OutageEndedEventArgs>? OutageEnded;
 
     /// <summary>False when the outage limit is zero: the gate never holds.</summary>
