@@ -28,9 +28,7 @@ internal sealed class ServerGate : IDisposable
 
     private ServerGateState _state = ServerGateState.Open;
     private TaskCompletionSource<bool> _opened = NewSignal(opened: true);
-    private bool _everSeen;
-    private bool _everAnswered;
-    private bool _dropsProveNothing;   // the server hung up on a probe too before it ever answered: see ProbeAsync
+    private Sighting _seen;
     private DateTimeOffset _lastAnswer;
     private DateTimeOffset? _heldUntil;
     private SynapseClientException? _lastFailure;
@@ -108,7 +106,7 @@ internal sealed class ServerGate : IDisposable
                 ended = new OutageEndedEventArgs(_server, _lastAnswer, now);
                 Open();
             }
-            _everSeen = _everAnswered = true;
+            _seen = Sighting.Answered;
             _lastAnswer = now;
         }
         if (ended is not null) OutageEnded?.Invoke(this, ended);
@@ -123,7 +121,7 @@ internal sealed class ServerGate : IDisposable
     public void ReportReached()
     {
         lock (_lock)
-            if (!_dropsProveNothing) _everSeen = true;
+            if (_seen == Sighting.None) _seen = Sighting.Reached;
     }
 
     /// <summary>
@@ -139,7 +137,7 @@ internal sealed class ServerGate : IDisposable
         lock (_lock)
         {
             if (!IsEnabled) return OutageDecision.FailAsToday;
-            if (!_everSeen) return OutageDecision.FailAsToday;
+            if (_seen is not (Sighting.Reached or Sighting.Answered)) return OutageDecision.FailAsToday;
             if (_state == ServerGateState.GaveUp) return OutageDecision.WaitForServer;   // the wait throws ServerUnavailable
             _lastFailure = failure;
             if (_state == ServerGateState.WaitingForServer) return OutageDecision.WaitForServer;
@@ -164,7 +162,7 @@ internal sealed class ServerGate : IDisposable
         lock (_lock)
         {
             if (!IsEnabled) return false;
-            _everSeen = _everAnswered = true;
+            _seen = Sighting.Answered;
             if (_state is ServerGateState.GaveUp or ServerGateState.WaitingForServer) return true;
             var wait = retryAfter < TimeSpan.Zero ? TimeSpan.Zero
                 : retryAfter > UploadOptions.MaxRetryAfter ? UploadOptions.MaxRetryAfter : retryAfter;
@@ -264,13 +262,12 @@ internal sealed class ServerGate : IDisposable
         {
             if (hold != _hold || _state != ServerGateState.WaitingForServer) return;
             if (failure is not null) _lastFailure = failure;
-            if (failure is not null && !_everAnswered && FailureClassifier.ServerWasReached(failure))
+            if (_seen == Sighting.Reached && failure is not null && FailureClassifier.ServerWasReached(failure))
             {
                 // The outage rested on a request the server took and dropped, and the server takes this probe and drops
                 // it too: it is there and refuses this call (a client certificate it asks for where the handler cannot
                 // tell, a firewall that resets), which is no outage. The waiters send once more and fail as before.
-                _everSeen = false;
-                _dropsProveNothing = true;
+                _seen = Sighting.Refused;
                 refused = new OutageEndedEventArgs(_server, _lastAnswer, _time.GetUtcNow(), refusesTheCall: true);
                 Open();
             }
@@ -371,6 +368,22 @@ internal sealed class ServerGate : IDisposable
         var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (opened) signal.SetResult(true);
         return signal;
+    }
+
+    /// <summary>What the call has seen of its server, which decides whether a failure is an outage to wait out.</summary>
+    private enum Sighting
+    {
+        /// <summary>Nothing yet: a failure now is a wrong address, not an outage.</summary>
+        None,
+
+        /// <summary>A request was taken and dropped, but nothing answered: the address is right.</summary>
+        Reached,
+
+        /// <summary>It dropped a probe as well before it ever answered: it is there and refuses the call.</summary>
+        Refused,
+
+        /// <summary>It answered (a Retry-After included): from now on any failure is an outage.</summary>
+        Answered,
     }
 
     private sealed class UploadTracking : IDisposable

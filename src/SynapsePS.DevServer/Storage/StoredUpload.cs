@@ -20,7 +20,7 @@ internal sealed class StoredUpload : IDisposable
     // The MD5 of the bytes held, and its hex beside it: the listing reads the hex while a chunk's commit swaps the
     // hash (and disposes the old one), so no reader touches the hash itself.
     private IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-    private string _md5Hex = "d41d8cd98f00b204e9800998ecf8427e";
+    private string _md5Hex = "d41d8cd98f00b204e9800998ecf8427e";   // the MD5 of no bytes
 
     /// <summary>Chunks of one upload are taken one at a time; different uploads run in parallel.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
