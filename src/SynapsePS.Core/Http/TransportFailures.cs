@@ -54,8 +54,10 @@ internal static class TransportFailures
                     case "ConnectionError" or "NameResolutionError" or "ProxyTunnelError" or "SecureConnectionError": return false;
                 }
             }
-            // A reset can only come on an established connection (a connect that fails is refused or times out).
-            if (ex is SocketException { SocketErrorCode: SocketError.ConnectionReset }) return true;
+            // A reset, an abort or a broken pipe (the server closed while the body was still going out) can only
+            // come on an established connection: a connect that fails is refused or times out.
+            if (ex is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown })
+                return true;
         }
         return false;
     }

@@ -1,4 +1,6 @@
 using SynapsePS.Resilience;
+using System.Net.Http;
+using System.Net.Sockets;
 using SynapsePS.Protocol;
 
 namespace SynapsePS.Core.Tests.Unit;
@@ -167,6 +169,27 @@ public sealed class FailureClassifierTests
         var gated = new FailureClassifier(new UploadOptions { MaxRetries = 3 }, serverWaits: true);
         var decision = gated.AfterAttempt(Failure(kind, status, retryAfterSec), retriesUsed: 3, serverWaitsUsed);
         Assert.True(decision.Action == action, $"{failure}: {decision.Action}, expected {action}");
+    }
+
+    /// <summary>
+    /// Whether a connection failure proves the server was there (it took the connection, then closed it): the call's
+    /// first requests hold for the outage limit only then, and otherwise take the address for a wrong one.
+    /// </summary>
+    [Theory]
+    [InlineData(SocketError.ConnectionReset, true)]
+    [InlineData(SocketError.ConnectionAborted, true)]
+    [InlineData(SocketError.Shutdown, true)]           // broken pipe: closed while the body was going out
+    [InlineData(SocketError.ConnectionRefused, false)]
+    [InlineData(SocketError.HostNotFound, false)]
+    [InlineData(SocketError.TimedOut, false)]
+    [InlineData(SocketError.NetworkUnreachable, false)]
+    public void A_connection_failure_shows_the_server_reached_only_after_it_took_the_connection(SocketError error, bool reached)
+    {
+        var failure = new SynapseClientException(SynapseErrorKind.ConnectionFailed, "test", isTransient: true,
+            inner: new HttpRequestException("An error occurred while sending the request.",
+                new IOException("Unable to write data to the transport connection.", new SocketException((int)error))));
+
+        Assert.Equal(reached, FailureClassifier.ServerWasReached(failure));
     }
 
     [Fact]
