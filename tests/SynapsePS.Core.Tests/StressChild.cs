@@ -55,7 +55,14 @@ internal sealed class StressChild : IDisposable
         while (true)
         {
             lock (_lines) if (_lines.Contains(line)) return;
-            if (_process.HasExited) throw new InvalidOperationException($"The child exited ({_process.ExitCode}) before '{line}': {Errors}");
+            if (_process.HasExited)
+            {
+                // The child may have printed its last lines and exited before the reader handed them over: the
+                // wait without a timeout also waits for its output to be read to the end.
+                _process.WaitForExit();
+                lock (_lines) if (_lines.Contains(line)) return;
+                throw new InvalidOperationException($"The child exited ({_process.ExitCode}) before '{line}': {Errors}");
+            }
             if (watch.Elapsed > s_timeout) throw new TimeoutException($"The child did not print '{line}' in {s_timeout}: {Errors}");
             await Task.Delay(10);
         }
