@@ -1,6 +1,5 @@
-using SynapsePS.Resilience;
-using System.Net.Http;
 using System.Net.Sockets;
+using SynapsePS.Resilience;
 using SynapsePS.Protocol;
 
 namespace SynapsePS.Core.Tests.Unit;
