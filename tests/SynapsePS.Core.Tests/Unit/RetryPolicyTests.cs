@@ -58,7 +58,7 @@ public sealed class RetryPolicyTests
         var options = new UploadOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(1), OutageTimeout = TimeSpan.FromMinutes(5) };
         using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => Task.FromResult(true), _time);
         // Five throttled answers in a row: more than MaxRetries, yet the request succeeds, since none spent a retry.
-        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: 5, () => Throttled(2));
+        var (request, attempts) = Run(RetryPolicy.Build(options, gate, _time), failures: 5, () => Throttled(2));
         for (var i = 1; i <= 5; i++)
         {
             await Until(() => attempts() == i && gate.Snapshot().IsHeld, $"after throttled answer {i} the gate holds the call");
@@ -78,12 +78,12 @@ public sealed class RetryPolicyTests
         using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => { probes++; return Task.FromResult(true); }, _time);
         gate.ReportAnswered();
         var dropped = new SynapseClientException(SynapseErrorKind.ConnectionFailed, "connection closed", isTransient: true);
-        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: int.MaxValue, () => dropped);
+        var (request, attempts) = Run(RetryPolicy.Build(options, gate, _time), failures: int.MaxValue, () => dropped);
 
         for (var i = 0; i < 20 && !request.IsCompleted; i++)
         {
             await Settle();
-            _time.Advance(ServerGate.FirstProbeDelay);
+            _time.Advance(ServerProbes.FirstDelay);
         }
 
         var failed = await Assert.ThrowsAsync<SynapseClientException>(() => request.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -99,7 +99,7 @@ public sealed class RetryPolicyTests
         var options = new UploadOptions { MaxRetries = 3 };
         using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => Task.FromResult(true), _time);
         var full = new SynapseClientException(SynapseErrorKind.InsufficientStorage, "full", 507);
-        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: 1, () => full);
+        var (request, attempts) = Run(RetryPolicy.Build(options, gate, _time), failures: 1, () => full);
         var ended = await Assert.ThrowsAsync<SynapseClientException>(() => request);
         Assert.Same(full, ended);
         Assert.Equal(1, attempts());
