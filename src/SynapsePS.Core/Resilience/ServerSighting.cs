@@ -4,7 +4,7 @@ namespace SynapsePS.Resilience;
 /// What a call has seen of its server, which decides whether a failure is an outage to wait out
 /// (<see cref="FailureClassifier.Sighted"/> moves it on, <see cref="FailureClassifier.MayWaitOut"/> reads it).
 /// </summary>
-internal enum ServerSighting
+public enum ServerSighting
 {
     /// <summary>Nothing yet: a failure now is a wrong address, not an outage.</summary>
     None,
