@@ -14,7 +14,7 @@ namespace SynapsePS.Resilience;
 /// <see cref="FailureClassifier"/>'s to say. An outage limit of zero turns holding off; the call's end still stops
 /// every request.
 /// </summary>
-internal sealed class ServerGate : IDisposable
+internal sealed partial class ServerGate : IDisposable
 {
     private readonly object _lock = new();
     private readonly string _server;
@@ -33,7 +33,6 @@ internal sealed class ServerGate : IDisposable
     /// <param name="server">The server's origin, for messages.</param>
     /// <param name="outageTimeout">How long the server may give no answer before the call gives up; zero turns holding off.</param>
     /// <param name="probe">One request straight to the server, as <see cref="ServerProbes"/> sends it.</param>
-    /// <param name="time">The call's clock.</param>
     public ServerGate(string server, TimeSpan outageTimeout, Func<CancellationToken, Task<bool>> probe, TimeProvider time)
     {
         if (outageTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(outageTimeout));
@@ -56,9 +55,6 @@ internal sealed class ServerGate : IDisposable
 
     /// <summary>The uploads under way, for the outage's message ("4 uploads paused").</summary>
     public UploadCount Uploads { get; } = new();
-
-    /// <summary>What the latest hold does (probing, or waiting out a Retry-After), for tests that move a fake clock.</summary>
-    internal Task Round { get; private set; } = Task.CompletedTask;
 
     public ServerGateSnapshot Snapshot()
     {
@@ -114,9 +110,7 @@ internal sealed class ServerGate : IDisposable
             }
             began = new OutageBeganEventArgs(_server, _lastAnswer, failure, Uploads.Count, _outageTimeout);
             _probeCount = 0;
-            var round = _hold.Change(ServerGateState.WaitingForServer);
-            var hold = _hold.Number;
-            Round = Task.Run(() => ProbeAsync(hold, round));
+            Begin(ServerGateState.WaitingForServer, ProbeAsync);
         }
         OutageBegan?.Invoke(this, began);
         return OutageDecision.WaitForServer;
@@ -139,9 +133,7 @@ internal sealed class ServerGate : IDisposable
             _lastFailure = failure;
             if (State == ServerGateState.Throttled && _heldUntil >= until) return true;
             _heldUntil = until;
-            var round = _hold.Change(ServerGateState.Throttled);
-            var hold = _hold.Number;
-            Round = Task.Run(() => ReleaseAsync(hold, round));
+            Begin(ServerGateState.Throttled, ReleaseAsync);
         }
         return true;
     }
@@ -169,57 +161,6 @@ internal sealed class ServerGate : IDisposable
             if (_disposed.IsCancellationRequested) return;
             _disposed.Cancel();
             _hold.WakeAll();
-        }
-    }
-
-    private async Task ProbeAsync(int hold, CancellationToken ct)
-    {
-        if (await _probes.RunAsync(() => { lock (_lock) return Deadline; }, () => Interlocked.Increment(ref _probeCount),
-                failure => ProbeAgain(hold, failure), ct).ConfigureAwait(false))
-            ReportAnswered();
-    }
-
-    private bool ProbeAgain(int hold, SynapseClientException? failure)
-    {
-        OutageEndedEventArgs? refused = null;
-        lock (_lock)
-        {
-            if (hold != _hold.Number) return false;
-            _lastFailure = failure ?? _lastFailure;
-            if (failure is not null && _seen != ServerSighting.Refused
-                && FailureClassifier.Sighted(_seen, failure, probe: true) == ServerSighting.Refused)
-            {
-                // No outage after all: the waiters send once more and fail as they would have.
-                _seen = ServerSighting.Refused;
-                refused = new OutageEndedEventArgs(_server, _lastAnswer, _time.GetUtcNow(), refusesTheCall: true);
-                _hold.Change(ServerGateState.Open);
-            }
-            else if (_time.GetUtcNow() >= Deadline) GiveUp();
-            else return true;
-        }
-        if (refused is not null) OutageEnded?.Invoke(this, refused);
-        return false;
-    }
-
-    // Waits out a Retry-After; an answer meanwhile moves the outage limit, which may end the wait first.
-    private async Task ReleaseAsync(int hold, CancellationToken ct)
-    {
-        while (true)
-        {
-            TimeSpan left;
-            lock (_lock)
-            {
-                if (hold != _hold.Number) return;
-                var now = _time.GetUtcNow();
-                left = (_heldUntil!.Value < Deadline ? _heldUntil.Value : Deadline) - now;
-                if (left <= TimeSpan.Zero)
-                {
-                    if (now >= Deadline) GiveUp();
-                    else _hold.Change(ServerGateState.Open);
-                    return;
-                }
-            }
-            await _time.DelayAsync(left, ct).ConfigureAwait(false);
         }
     }
 
