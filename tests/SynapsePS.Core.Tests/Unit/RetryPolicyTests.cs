@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Polly;
 using SynapsePS.Resilience;
 
@@ -11,7 +10,7 @@ namespace SynapsePS.Core.Tests.Unit;
 public sealed class RetryPolicyTests
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 3, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _time = new(Start);
+    private readonly ParkingClock _time = new(Start);
 
     private static SynapseClientException Throttled(double retryAfterSec) =>
         new(SynapseErrorKind.ServerThrottled, "test", 429, retryAfter: TimeSpan.FromSeconds(retryAfterSec), isTransient: true);
@@ -30,7 +29,9 @@ public sealed class RetryPolicyTests
         return (request, () => Volatile.Read(ref attempts));
     }
 
-    private static async Task Settle() => await Task.Delay(50);
+    /// <summary>Until the request sleeps on the clock (its backoff, or the gate's round) or has ended: then the clock may move.</summary>
+    private void UntilAsleep(Task request) =>
+        Assert.True(SpinWait.SpinUntil(() => _time.Sleeping > 0 || request.IsCompleted, TimeSpan.FromSeconds(5)), "the request never slept on the clock");
 
     /// <summary>Waits (in real time, the pipeline's continuations run on the pool) until the request got this far.</summary>
     private static async Task Until(Func<bool> reached, string what)
@@ -44,9 +45,9 @@ public sealed class RetryPolicyTests
     {
         var options = new UploadOptions { MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(1) };
         var (request, attempts) = Run(RetryPolicy.Build(options, null, _time), failures: 1, () => Throttled(7));
-        await Settle();
+        UntilAsleep(request);
         _time.Advance(TimeSpan.FromSeconds(6.9));
-        await Settle();
+        Assert.Equal(1, _time.Sleeping);   // the Retry-After's timer has not fired: the second attempt cannot have gone
         Assert.Equal(1, attempts());
         _time.Advance(TimeSpan.FromSeconds(0.2));
         Assert.Equal(2, await request.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -82,7 +83,7 @@ public sealed class RetryPolicyTests
 
         for (var i = 0; i < 20 && !request.IsCompleted; i++)
         {
-            await Settle();
+            UntilAsleep(request);
             _time.Advance(ServerProbes.FirstDelay);
         }
 
