@@ -28,15 +28,26 @@ public sealed class SynapseUploadClient : IDisposable
     private readonly UploadClaims _claims;
 
     public SynapseUploadClient(SynapseConnection connection, UploadOptions? options = null)
+        : this(connection, options, TimeProvider.System)
+    {
+    }
+
+    /// <summary>
+    /// The engine's composition root: the call's one clock goes from here to every wait, poll, timer and rate of the
+    /// call (the gate and its probes, the retry pipeline, Retry-After dates, claim and set-aside polling, the
+    /// bandwidth cap, the status line). Not public: the module's cmdlets must not name a type that loads from its
+    /// private dependencies; tests pass a FakeTimeProvider.
+    /// </summary>
+    internal SynapseUploadClient(SynapseConnection connection, UploadOptions? options, TimeProvider time)
     {
         Connection = ConnectionRules.Validate(connection ?? throw new ArgumentNullException(nameof(connection)));
         Options = UploadOptionsRules.Validate(options ?? new UploadOptions());
+        Time = time ?? throw new ArgumentNullException(nameof(time));
         // One limiter per client: every upload it runs at once shares the cap.
-        var limiter = Options.MaxBytesPerSecond is { } cap ? new BandwidthLimiter(cap) : null;
+        var limiter = Options.MaxBytesPerSecond is { } cap ? new BandwidthLimiter(cap, time) : null;
         ChunkedUploadProtocol? protocol = null;
-        _gate = new ServerGate(Connection.BaseUrl.AbsoluteUri, Options.OutageTimeout, ct => protocol!.ProbeAsync(ct));
-        var wait = new ServerGateWait(_gate);
-        _protocol = protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options, wait), limiter, wait);
+        _gate = new ServerGate(Connection.BaseUrl.AbsoluteUri, Options.OutageTimeout, ct => protocol!.ProbeAsync(ct), time);
+        _protocol = protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options, _gate, time), limiter, time);
         _gate.OutageBegan += (_, e) => OutageBegan?.Invoke(this, OutageMessages.Began(e));
         _gate.OutageEnded += (_, e) => OutageEnded?.Invoke(this, OutageMessages.Ended(e));
         _journal = UploadJournal.Open(Options.StateDirectory);
@@ -47,6 +58,9 @@ public sealed class SynapseUploadClient : IDisposable
     public SynapseConnection Connection { get; }
 
     public UploadOptions Options { get; }
+
+    /// <summary>The call's clock.</summary>
+    internal TimeProvider Time { get; }
 
     /// <summary>The server stopped answering and every upload of the call is paused; the argument is the line to log.</summary>
     public event EventHandler<string>? OutageBegan;
@@ -131,19 +145,19 @@ public sealed class SynapseUploadClient : IDisposable
     private async Task<UploadClaim> ClaimAsync(string fullName, IProgress<UploadProgress>? progress, IUploadLog? log, CancellationToken ct)
     {
         var refused = false;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var started = Time.GetTimestamp();
         var waiting = new WaitingReport(fullName, progress, () => refused = true);
         UploadClaim claim;
         try
         {
-            claim = await _claims.ClaimAsync(Connection.BaseUrl, fullName, waiting, ct).ConfigureAwait(false);
+            claim = await _claims.ClaimAsync(Connection.BaseUrl, fullName, waiting, ct, time: Time).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {
             return Unguarded(fullName, ex, log);
         }
         if (refused)
-            log?.Verbose($"'{System.IO.Path.GetFileName(fullName)}' waited {clock.Elapsed.TotalSeconds:0.0} s for another run on this machine to finish with it.");
+            log?.Verbose($"'{System.IO.Path.GetFileName(fullName)}' waited {Time.GetElapsedTime(started).TotalSeconds:0.0} s for another run on this machine to finish with it.");
         return claim;
     }
 
@@ -201,7 +215,7 @@ public sealed class SynapseUploadClient : IDisposable
             try
             {
                 ConnectionRules.WarnOnFirstUse(Connection, log);
-                using var paused = _gate.TrackUpload();
+                using var paused = _gate.Uploads.Track();
                 var resume = new ResumePoint(_journal, _ledger, Connection.BaseUrl, file, log);
                 var run = new FileUploadRun(_protocol, resume, Connection.BaseUrl, Options, file, progress, new OperationStats(log));
                 return await run.RunAsync(cancellationToken).ConfigureAwait(false);

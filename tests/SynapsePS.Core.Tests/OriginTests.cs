@@ -121,7 +121,7 @@ public sealed class OriginTests : IDisposable
         // Defence in depth: even a url that slipped past the records' check never leaves with the credentials.
         await using var foreign = await ServerFixture.StartAsync(o => o.BindAddress = SecondLoopback);
         var options = _scratch.Options();
-        var protocol = new ChunkedUploadProtocol(new SynapseConnection(new Uri("http://127.0.0.1:9/"), "secret"), options, RetryPolicy.Build(options));
+        var protocol = new ChunkedUploadProtocol(new SynapseConnection(new Uri("http://127.0.0.1:9/"), "secret"), options, RetryPolicy.Build(options, null, TimeProvider.System));
 
         var ex = await Assert.ThrowsAsync<SynapseClientException>(() =>
             protocol.GetRecordAsync(new Uri(foreign.BaseUrl, "chunked_upload/x/"), new OperationStats(null), CancellationToken.None));

@@ -174,27 +174,6 @@ public sealed class ResilienceTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.False(FailureClassifier.ServerAnswered(ex));
     }
 
-    // The other half of the rule above: a server that takes and drops this one request every time is there, and
-    // the request fails its file after a few outages instead of pausing the call for ever.
-    [Fact]
-    public async Task A_request_cut_off_every_time_fails_its_file_after_three_outages()
-    {
-        // A server of its own, so each attempt goes on a new connection: .NET sends a request again by itself when
-        // a reused one turns out closed.
-        await using var server = await ServerFixture.StartAsync(o => { o.Faults.DropRate = 1; o.Faults.MaxConsecutiveFaults = 100; });
-        var path = _scratch.File("cut-off.bin", Chunk);
-        var client = new SynapseUploadClient(new SynapseConnection(server.BaseUrl, ServerFixture.Token), _scratch.Options(Chunk, maxRetries: 0));
-
-        var ex = await Assert.ThrowsAsync<SynapseClientException>(() => client.UploadFileAsync(path));
-
-        Assert.Equal(SynapseErrorKind.ConnectionFailed, ex.Kind);
-        Assert.True(FailureClassifier.ServerWasReached(ex), ex.ToString());
-        var puts = server.Requests.Where(r => r.Method == "PUT").ToList();
-        Assert.Equal(1 + FailureClassifier.MaxServerWaitsPerRequest, puts.Count);
-        Assert.All(puts, r => Assert.Equal("drop", r.Fault));
-        Assert.DoesNotContain(server.Uploads, u => u.Status == "complete");
-    }
-
     [Fact]
     public async Task File_appended_during_upload_fails_and_is_never_finished()
     {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,13 +23,16 @@ internal sealed class SetAsideFiles
     private readonly Func<string, UploadClaim, Task> _take;
     private readonly IUploadLog? _log;
     private readonly CancellationToken _cancellation;
+    private readonly TimeProvider _time;
     private int _count;
 
     /// <param name="tryClaim">Claims a file without waiting; null while it is held elsewhere.</param>
     /// <param name="take">Takes a claimed file on (settles or starts it) and owns its claim from then on.</param>
+    /// <param name="time">The call's clock: the polls wait on it.</param>
     public SetAsideFiles(Func<string, UploadClaim?> tryClaim, Func<string, UploadClaim, Task> take, IUploadLog? log,
-        CancellationToken cancellation)
+        CancellationToken cancellation, TimeProvider time)
     {
+        _time = time;
         _tryClaim = tryClaim;
         _take = take;
         _log = log;
@@ -45,7 +47,7 @@ internal sealed class SetAsideFiles
         _log?.Verbose($"'{Path.GetFileName(fullName)}' is being uploaded by another run on this machine; coming back to it after the files that follow.");
         lock (_files)
         {
-            _files.Enqueue((fullName, Stopwatch.GetTimestamp()));
+            _files.Enqueue((fullName, _time.GetTimestamp()));
             _count = _files.Count;
         }
     }
@@ -62,7 +64,7 @@ internal sealed class SetAsideFiles
         {
             await TakeUpRoundAsync().ConfigureAwait(false);
             if (done()) return;
-            await Task.Delay(UploadClaims.DefaultPollInterval, _cancellation).ConfigureAwait(false);
+            await _time.DelayAsync(UploadClaims.DefaultPollInterval, _cancellation).ConfigureAwait(false);
         }
     }
 
@@ -85,7 +87,7 @@ internal sealed class SetAsideFiles
                 _count = _files.Count;
             }
             if (claim is null) continue;
-            var waited = (Stopwatch.GetTimestamp() - next.Since) / (double)Stopwatch.Frequency;
+            var waited = _time.GetElapsedTime(next.Since).TotalSeconds;
             _log?.Verbose($"'{Path.GetFileName(next.FullName)}' waited {waited:0.0} s for another run on this machine to finish with it.");
             await _take(next.FullName, claim).ConfigureAwait(false);
         }

@@ -36,17 +36,10 @@ public sealed partial class UploadBatch
     /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
     public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation)
-        : this(client, throttleLimit, maxBytes, log, settled, cancellation, null)
     {
-    }
-
-    /// <param name="time">The clock of the status line; tests pass a FakeTimeProvider. Not public: the module's
-    /// cmdlets must not name a type that loads from its private dependencies.</param>
-    internal UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
-        Action<BatchUploadResult> settled, CancellationToken cancellation, TimeProvider? time)
-    {
-        _rate = new Reporting.TransferRate(RateWindow, time);
-        _time = time ?? TimeProvider.System;
+        // The call's clock comes from its client, which the engine's composition root made.
+        _time = client?.Time ?? throw new ArgumentNullException(nameof(client));
+        _rate = new Reporting.TransferRate(RateWindow, _time);
         if (throttleLimit < 1 || throttleLimit > UploadOptions.MaxConcurrentUploads)
             throw new ArgumentOutOfRangeException(nameof(throttleLimit));
         _client = client ?? throw new ArgumentNullException(nameof(client));
@@ -57,7 +50,7 @@ public sealed partial class UploadBatch
         _lanes = new BatchLane[throttleLimit];
         for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
         _free = new SemaphoreSlim(throttleLimit, throttleLimit);
-        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, cancellation);
+        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, cancellation, _time);
     }
 
     /// <summary>The concurrent upload lanes, for progress: what each is uploading and how far it is.</summary>

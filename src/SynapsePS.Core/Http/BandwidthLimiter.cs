@@ -82,9 +82,5 @@ internal sealed class BandwidthLimiter
 
     private TimeSpan Elapsed => _time.GetElapsedTime(_start);
 
-#if NET8_0_OR_GREATER
-    private Task DelayAsync(TimeSpan delay, CancellationToken ct) => Task.Delay(delay, _time, ct);
-#else
-    private Task DelayAsync(TimeSpan delay, CancellationToken ct) => _time.Delay(delay, ct);
-#endif
+    private Task DelayAsync(TimeSpan delay, CancellationToken ct) => _time.DelayAsync(delay, ct);
 }

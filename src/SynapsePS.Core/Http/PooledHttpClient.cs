@@ -42,26 +42,15 @@ internal sealed class PooledHttpClient
 
     public SynapseNetworkSettings Settings { get; }
 
-    /// <summary>The error for a failure that retrying cannot mend (a refused certificate, a proxy's 407), or null.</summary>
+    /// <summary>
+    /// The error for a failure that retrying cannot mend (a refused handshake, a proxy's 407), or null. A server that
+    /// refuses our client certificate after the handshake is a rule of FailureClassifier, from the facts below.
+    /// </summary>
     public SynapseClientException? RefusalFor(Exception ex, Uri url)
     {
         if (TransportFailures.IsProxyAuthenticationRefusal(ex)) return ProxyRefusal(url, ex);
+        if (!TransportFailures.IsTlsRefusal(ex)) return null;
         var host = url.Host;
-        if (!TransportFailures.IsTlsRefusal(ex))
-        {
-            // TLS 1.3 settles the client certificate after the handshake: a server that refuses it just closes the
-            // connection. Closed right after asking for one, by a server that has never answered: that is the refusal.
-            if (url.Scheme == Uri.UriSchemeHttps && _askedForCertificate.ContainsKey(host) && !_answered.ContainsKey(url.Authority)
-                && TransportFailures.IsConnectionClosed(ex))
-            {
-                return new SynapseClientException(SynapseErrorKind.CertificateRejected, Settings.ClientCertificateThumbprint is { } offered
-                    ? $"{host} asked for a client certificate and closed the connection without answering: it did not accept the client certificate {offered}. Check that it has not expired and that the server trusts its issuer."
-                    : $"{host} asked for a client certificate and closed the connection without answering. Pass one with Connect-Synapse -Certificate.",
-                    inner: ex);
-            }
-            return null;
-        }
-
         if (_rejections.TryGetValue(host, out var reason))
         {
             return new SynapseClientException(SynapseErrorKind.CertificateRejected,
@@ -77,6 +66,19 @@ internal sealed class PooledHttpClient
         return new SynapseClientException(SynapseErrorKind.CertificateRejected,
             $"The TLS handshake with {host} failed: {root.Message.TrimEnd('.')}. {hint}", inner: ex);
     }
+
+    /// <summary>Whether the server at <paramref name="url"/> asked for a client certificate in a handshake (known on net8.0 only).</summary>
+    public bool AskedForCertificate(Uri url) => url.Scheme == Uri.UriSchemeHttps && _askedForCertificate.ContainsKey(url.Host);
+
+    /// <summary>Whether the server at <paramref name="url"/> (host and port) ever answered a request of this pool.</summary>
+    public bool HasAnswered(Uri url) => _answered.ContainsKey(url.Authority);
+
+    /// <summary>The error for a server that closed the connection instead of accepting our client certificate (FailureClassifier.RefusesClientCertificate).</summary>
+    public SynapseClientException CertificateHangUp(Uri url, Exception inner) =>
+        new(SynapseErrorKind.CertificateRejected, Settings.ClientCertificateThumbprint is { } offered
+            ? $"{url.Host} asked for a client certificate and closed the connection without answering: it did not accept the client certificate {offered}. Check that it has not expired and that the server trusts its issuer."
+            : $"{url.Host} asked for a client certificate and closed the connection without answering. Pass one with Connect-Synapse -Certificate.",
+            inner: inner);
 
     /// <summary>A 407 from the proxy, as a response (plain http) or as a refused tunnel (https).</summary>
     public SynapseClientException ProxyRefusal(Uri url, Exception? inner)

@@ -31,15 +31,16 @@ internal sealed class ChunkedUploadProtocol
     private readonly PooledHttpClient _client;
     private readonly HttpClient _http;
     private readonly BandwidthLimiter? _limiter;
-    private readonly IServerWait? _serverWait;
+    private readonly TimeProvider _time;
     private Uri? _lastUploadUrl;
 
+    /// <param name="pipeline">What every request goes through: the retry, and the call's gate when it has one (<see cref="RetryPolicy.Build"/>).</param>
     /// <param name="limiter">The bandwidth cap every chunk body of this protocol writes under, or null.</param>
-    /// <param name="serverWait">The call's shared pause, awaited before every attempt; the pipeline must be built with the same.</param>
+    /// <param name="time">The call's clock, which a Retry-After's date is read against; the system clock when null.</param>
     public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline,
-        BandwidthLimiter? limiter = null, IServerWait? serverWait = null)
+        BandwidthLimiter? limiter = null, TimeProvider? time = null)
     {
-        _serverWait = serverWait;
+        _time = time ?? TimeProvider.System;
         _connection = connection;
         _options = options;
         _pipeline = pipeline;
@@ -93,12 +94,14 @@ internal sealed class ChunkedUploadProtocol
     private async Task<T> SendAsync<T>(string what, Uri url, OperationStats stats, CancellationToken ct,
         Func<InactivityWatchdog, (HttpRequestMessage Request, ChunkBody? Body)> build, Func<string, Uri, T> parse, int maxBodyBytes)
     {
+        // A probe during an outage asks for the last upload's own record.
+        if (url != UploadOrigin.CollectionUrl(_connection.BaseUrl)) Volatile.Write(ref _lastUploadUrl, url);
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(RetryPolicy.ScopeKey, new RequestScope(stats, what, _options.MaxRetries + 1));
         try
         {
             return await _pipeline.ExecuteAsync(
-                static (ctx, state) => new ValueTask<T>(state.self.AttemptAtGateAsync(state.url, state.build, state.parse, state.maxBodyBytes, ctx.CancellationToken)),
+                static (ctx, state) => new ValueTask<T>(state.self.AttemptAsync(state.url, state.build, state.parse, state.maxBodyBytes, ctx.CancellationToken)),
                 context, (self: this, url, build, parse, maxBodyBytes)).ConfigureAwait(false);
         }
         finally
@@ -107,30 +110,8 @@ internal sealed class ChunkedUploadProtocol
         }
     }
 
-    /// <summary>One attempt, sent only while the call's gate is open; what the server answered is reported to it.</summary>
-    private async Task<T> AttemptAtGateAsync<T>(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build,
-        Func<string, Uri, T> parse, int maxBodyBytes, CancellationToken ct)
-    {
-        if (_serverWait is null) return await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
-        if (url != UploadOrigin.CollectionUrl(_connection.BaseUrl)) Volatile.Write(ref _lastUploadUrl, url);
-        await _serverWait.BeforeAttemptAsync(ct).ConfigureAwait(false);
-        T result;
-        try
-        {
-            result = await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
-        }
-        catch (SynapseClientException ex)
-        {
-            if (FailureClassifier.ServerAnswered(ex)) _serverWait.Answered();
-            else if (FailureClassifier.ServerWasReached(ex)) _serverWait.Reached();
-            throw;
-        }
-        _serverWait.Answered();
-        return result;
-    }
-
     /// <summary>
-    /// Asks whether the server is back: one GET, not through the gate or the retries, of the last upload's own
+    /// Asks whether the server is back: one GET, not through the pipeline (no gate, no retries), of the last upload's own
     /// record (cheap on any server; the base URL until an upload has a url), so credentials go to its origin only.
     /// True for any answer but a connection failure or 502/503/504, which is thrown as the probe's failure.
     /// </summary>
@@ -243,7 +224,7 @@ internal sealed class ChunkedUploadProtocol
         new(SynapseErrorKind.UnexpectedResponse,
             $"The server's reply from {url.AbsolutePath} is larger than {maxBytes / (1024 * 1024)} MiB; SynapsePS reads no more than that.");
 
-    private static SynapseClientException ErrorFor(HttpResponseMessage response, int status, string body)
+    private SynapseClientException ErrorFor(HttpResponseMessage response, int status, string body)
     {
         var (detail, serverOffset) = UploadRecord.ParseError(body);
         var kind = ErrorKinds.KindForStatus(status, detail);
@@ -253,7 +234,7 @@ internal sealed class ChunkedUploadProtocol
                       + (detail is null ? "." : $": {detail}");
         return new SynapseClientException(kind, message, status, detail, UploadRecord.Truncate(body),
             isTransient: FailureClassifier.MayChange(kind, status),
-            retryAfter: RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter),
+            retryAfter: RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter, _time.GetUtcNow()),
             serverOffset: serverOffset);
     }
 
@@ -270,6 +251,8 @@ internal sealed class ChunkedUploadProtocol
     private SynapseClientException TransportError(Exception ex, bool timedOut, Uri url)
     {
         if (_client.RefusalFor(ex, url) is { } refusal) return refusal;
+        if (FailureClassifier.RefusesClientCertificate(_client.AskedForCertificate(url), _client.HasAnswered(url), ex))
+            return _client.CertificateHangUp(url, ex);
         if (timedOut)
         {
             return new SynapseClientException(SynapseErrorKind.RequestTimedOut,

@@ -8,7 +8,7 @@ public enum FailureAction
 
     /// <summary>
     /// The server, not the request, is unwell (an outage, a Retry-After meant for every request): the whole call
-    /// pauses in <see cref="IServerWait"/>, then sends the request again. No rule answers it yet.
+    /// pauses at its <see cref="ServerGate"/>, then sends the request again.
     /// </summary>
     WaitForServer,
 

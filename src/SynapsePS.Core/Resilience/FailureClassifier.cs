@@ -19,7 +19,7 @@ public sealed class FailureClassifier
     private readonly int _maxRetries;
     private readonly bool _serverWaits;
 
-    /// <param name="serverWaits">Whether the call has a server gate to wait at (<see cref="IServerWait"/>, outage limit above zero).</param>
+    /// <param name="serverWaits">Whether the call has a server gate to wait at (<see cref="ServerGate"/>, outage limit above zero).</param>
     internal FailureClassifier(UploadOptions options, bool serverWaits = false)
     {
         _maxRetries = options.MaxRetries;
@@ -65,6 +65,40 @@ public sealed class FailureClassifier
         && Http.TransportFailures.IsCutOffAfterConnecting(failure.InnerException);
 
     /// <summary>
+    /// What the call has seen of its server after a request's (or, with <paramref name="probe"/>, an outage probe's)
+    /// outcome; <paramref name="failure"/> is null for a success. Any answer is a sighting. A request the server took
+    /// and dropped shows the address is right; a probe dropped the same way by a server that never answered shows it
+    /// is there and refuses the call (a client certificate it asks for where the handler cannot tell, a firewall
+    /// that resets), which is no outage either.
+    /// </summary>
+    internal static ServerSighting Sighted(ServerSighting seen, SynapseClientException? failure, bool probe = false)
+    {
+        if (failure is null || ServerAnswered(failure) || AsksEveryoneToWait(failure)) return ServerSighting.Answered;
+        if (!ServerWasReached(failure)) return seen;
+        return (seen, probe) switch
+        {
+            (ServerSighting.None, false) => ServerSighting.Reached,
+            (ServerSighting.Reached, true) => ServerSighting.Refused,
+            _ => seen,
+        };
+    }
+
+    /// <summary>
+    /// Whether a server that seems gone may be waited out as an outage: only once the call has seen it. A call that
+    /// has not (no answer, no request taken) fails as before: that is a wrong URL, port or name (a proxy or gateway
+    /// answers 502/504 for a name it cannot resolve), not an outage worth half an hour's wait.
+    /// </summary>
+    internal static bool MayWaitOut(ServerSighting seen) => seen is ServerSighting.Reached or ServerSighting.Answered;
+
+    /// <summary>
+    /// Whether a connection that closed without an answer is the server refusing our client certificate: TLS 1.3
+    /// settles it after the handshake, so a server that refuses it just closes the connection. It counts only where
+    /// the server asked for one and has never answered this client; elsewhere it is an ordinary dropped connection.
+    /// </summary>
+    internal static bool RefusesClientCertificate(bool askedForCertificate, bool everAnswered, Exception transportError) =>
+        askedForCertificate && !everAnswered && Http.TransportFailures.IsConnectionClosed(transportError);
+
+    /// <summary>
     /// Whether sending the same request again may turn out differently: a connection that failed or stalled, and
     /// the answers a busy or restarting server gives (408, 429, 500, 502, 503, 504). The failure's
     /// <see cref="SynapseClientException.IsTransient"/> says the same, for callers of the library.
@@ -90,11 +124,15 @@ public sealed class FailureClassifier
         // A shared Retry-After spends no retries; the outage limit bounds a server that throttles for ever.
         if (_serverWaits && AsksEveryoneToWait(failure)) return FailureDecision.WaitForServer;
         if (MayChange(failure.Kind, failure.StatusCode) && retriesUsed < _maxRetries)
-            return FailureDecision.Retry(failure.RetryAfter is { } asked ? Cap(asked) : null);
+            return FailureDecision.Retry(failure.RetryAfter is { } asked ? CapRetryAfter(asked) : null);
         if (_serverWaits && ServerSeemsGone(failure) && serverWaitsUsed < MaxServerWaitsPerRequest) return FailureDecision.WaitForServer;
         return FailureDecision.FailFile;
     }
 
-    /// <summary>A server's Retry-After wins over the backoff, up to <see cref="UploadOptions.MaxRetryAfter"/>.</summary>
-    private static TimeSpan Cap(TimeSpan retryAfter) => retryAfter > UploadOptions.MaxRetryAfter ? UploadOptions.MaxRetryAfter : retryAfter;
+    /// <summary>
+    /// The wait a server's Retry-After buys, for one request's retry and for the whole call's hold alike: it wins over
+    /// the backoff, up to <see cref="UploadOptions.MaxRetryAfter"/>.
+    /// </summary>
+    internal static TimeSpan CapRetryAfter(TimeSpan retryAfter) =>
+        retryAfter < TimeSpan.Zero ? TimeSpan.Zero : retryAfter > UploadOptions.MaxRetryAfter ? UploadOptions.MaxRetryAfter : retryAfter;
 }

@@ -7,22 +7,26 @@ using Polly.Retry;
 namespace SynapsePS.Resilience;
 
 /// <summary>
-/// The library's one retry pipeline: every request of every upload goes through a pipeline built here. Whether a
-/// failed attempt is retried, and after how long, is <see cref="FailureClassifier"/>'s answer; this carries it out
-/// with exponential backoff and jitter starting at RetryDelay, or after the server's Retry-After when it gave one.
+/// The library's one resilience pipeline: every request of every upload goes through a pipeline built here, the
+/// retry outside and the call's <see cref="ServerGate"/> inside it. Whether a failed attempt is retried, and after
+/// how long, is <see cref="FailureClassifier"/>'s answer; this carries it out with exponential backoff and jitter
+/// starting at RetryDelay, after the server's Retry-After when it gave one, or once the gate opens again.
 /// </summary>
 internal static class RetryPolicy
 {
     /// <summary>Per-call state the retry callbacks need: the counters and the log of the upload being served.</summary>
     internal static readonly ResiliencePropertyKey<RequestScope> ScopeKey = new("SynapsePS.RequestScope");
 
-    /// <param name="serverWait">The call's shared pause: where a <see cref="FailureAction.WaitForServer"/> answer waits, and
-    /// what an <see cref="FailureAction.EndCall"/> answer closes; without one the classifier never answers WaitForServer.</param>
-    /// <param name="time">The clock the backoff waits on; tests pass a FakeTimeProvider.</param>
-    public static ResiliencePipeline Build(UploadOptions options, IServerWait? serverWait = null, TimeProvider? time = null)
+    /// <param name="gate">
+    /// The call's gate, a step of the pipeline inside the retry: every attempt waits there. A
+    /// <see cref="FailureAction.WaitForServer"/> answer holds it and sends the request again once it opens; an
+    /// <see cref="FailureAction.EndCall"/> answer ends it. Without one the classifier never answers WaitForServer.
+    /// </param>
+    /// <param name="time">The call's clock, which the backoff waits on; tests pass a FakeTimeProvider.</param>
+    public static ResiliencePipeline Build(UploadOptions options, ServerGate? gate, TimeProvider time)
     {
-        var classifier = new FailureClassifier(options, serverWaits: serverWait is not null);
-        return new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System }
+        var classifier = new FailureClassifier(options, serverWaits: gate is not null);
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 // The classifier counts the retries (a wait for the server spends none), so Polly's own limit never binds.
@@ -34,14 +38,11 @@ internal static class RetryPolicy
                 ShouldHandle = args => new ValueTask<bool>(
                     args.Outcome.Exception is SynapseClientException failure
                     && args.Context.Properties.TryGetValue(ScopeKey, out var scope)
-                    && scope.Decide(classifier, failure, serverWait)),
-                DelayGenerator = async args =>
-                {
-                    if (!args.Context.Properties.TryGetValue(ScopeKey, out var scope)) return null;
-                    if (scope.Decision.Action != FailureAction.WaitForServer) return scope.Decision.Delay;
-                    await serverWait!.WaitAsync((SynapseClientException)args.Outcome.Exception!, args.Context.CancellationToken).ConfigureAwait(false);
-                    return TimeSpan.Zero;
-                },
+                    && scope.Decide(classifier, failure, gate)),
+                // A wait for the server is the gate's: the next attempt waits there until it opens.
+                DelayGenerator = args => new ValueTask<TimeSpan?>(
+                    !args.Context.Properties.TryGetValue(ScopeKey, out var scope) ? null
+                    : scope.Decision.Action == FailureAction.WaitForServer ? TimeSpan.Zero : scope.Decision.Delay),
                 OnRetry = static args =>
                 {
                     if (args.Context.Properties.TryGetValue(ScopeKey, out var scope))
@@ -50,18 +51,19 @@ internal static class RetryPolicy
                     }
                     return default;
                 },
-            })
-            .Build();
+            });
+        if (gate is not null) builder.AddStrategy(_ => new ServerGateStrategy(gate), new ServerGateStrategy.Options());
+        return builder.Build();
     }
 
-    /// <summary>Parses a Retry-After value: delta seconds or an HTTP date.</summary>
-    public static TimeSpan? ParseRetryAfter(System.Net.Http.Headers.RetryConditionHeaderValue? header)
+    /// <summary>Parses a Retry-After value, delta seconds or an HTTP date (read against <paramref name="now"/>, the call's clock).</summary>
+    public static TimeSpan? ParseRetryAfter(System.Net.Http.Headers.RetryConditionHeaderValue? header, DateTimeOffset now)
     {
         if (header is null) return null;
         if (header.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
         if (header.Date is { } date)
         {
-            var wait = date - DateTimeOffset.UtcNow;
+            var wait = date - now;
             return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
         }
         return null;
@@ -90,16 +92,18 @@ internal sealed class RequestScope
     public FailureDecision Decision { get; private set; } = FailureDecision.FailFile;
 
     /// <summary>Asks the classifier about a failed attempt; true when the request is to be sent again.</summary>
-    public bool Decide(FailureClassifier classifier, SynapseClientException failure, IServerWait? serverWait)
+    public bool Decide(FailureClassifier classifier, SynapseClientException failure, ServerGate? gate)
     {
         Decision = classifier.AfterAttempt(failure, _retriesUsed, _serverWaitsUsed);
-        if (Decision.Action == FailureAction.EndCall) serverWait?.EndCall(failure);
+        if (Decision.Action == FailureAction.EndCall) gate?.EndCall(failure);
+        // The gate may still find the server not worth waiting for (never seen): the request fails as before.
+        if (Decision.Action == FailureAction.WaitForServer && !gate!.Hold(failure)) Decision = FailureDecision.FailFile;
         if (Decision.Action == FailureAction.FailFile && _serverWaitsUsed >= FailureClassifier.MaxServerWaitsPerRequest
             && FailureClassifier.ServerSeemsGone(failure))
         {
             _stats.Log?.Verbose($"{_what}: the server came back {_serverWaitsUsed} times and failed this request again each time; only this file fails.");
         }
-        return Decision.Action == FailureAction.RetryRequest || (serverWait is not null && Decision.Action == FailureAction.WaitForServer);
+        return Decision.Action is FailureAction.RetryRequest or FailureAction.WaitForServer;
     }
 
     public void OnRetry(TimeSpan wait, Exception? error)
@@ -109,7 +113,7 @@ internal sealed class RequestScope
         {
             // A shared Retry-After is the server asking, not this request failing: only an outage counts.
             if (error is SynapseClientException failure && !FailureClassifier.AsksEveryoneToWait(failure)) _serverWaitsUsed++;
-            _stats.Log?.Verbose($"{_what}: {why}; the call waited for the server (no retry used up); sending again.");
+            _stats.Log?.Verbose($"{_what}: {why}; the call waits for the server (no retry used up), then sends again.");
             return;
         }
         if (Decision.Action != FailureAction.RetryRequest) return;

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Security.Cryptography;
@@ -93,17 +92,20 @@ internal sealed class UploadClaims
     /// <paramref name="waiting"/>, first right after the first refusal, so a caller can say why it is idle.
     /// Throws <see cref="OperationCanceledException"/> when cancelled; nothing is held then.
     /// </summary>
-    public async Task<UploadClaim> ClaimAsync(Uri baseUrl, string fullName, IProgress<TimeSpan>? waiting, CancellationToken cancellationToken, TimeSpan? pollInterval = null)
+    /// <param name="time">The clock the polls wait on (the call's); the system clock when null.</param>
+    public async Task<UploadClaim> ClaimAsync(Uri baseUrl, string fullName, IProgress<TimeSpan>? waiting, CancellationToken cancellationToken,
+        TimeSpan? pollInterval = null, TimeProvider? time = null)
     {
         var interval = pollInterval ?? DefaultPollInterval;
-        var watch = Stopwatch.StartNew();
+        time ??= TimeProvider.System;
+        var started = time.GetTimestamp();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var claim = TryClaim(baseUrl, fullName);
             if (claim is not null) return claim;
-            waiting?.Report(watch.Elapsed);
-            await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
+            waiting?.Report(time.GetElapsedTime(started));
+            await time.DelayAsync(interval, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -191,6 +191,80 @@ public sealed class FailureClassifierTests
         Assert.Equal(reached, FailureClassifier.ServerWasReached(failure));
     }
 
+    private static SynapseClientException? Outcome(string outcome) => outcome switch
+    {
+        "success" => null,
+        "400" => Failure(SynapseErrorKind.ServerRejectedRequest, 400),
+        "429 with Retry-After" => Failure(SynapseErrorKind.ServerThrottled, 429, 2),
+        "502" => Failure(SynapseErrorKind.ServerError, 502),
+        "refused" => new(SynapseErrorKind.ConnectionFailed, "test", isTransient: true,
+            inner: new HttpRequestException("test", new SocketException((int)SocketError.ConnectionRefused))),
+        "dropped" => new(SynapseErrorKind.ConnectionFailed, "test", isTransient: true,
+            inner: new IOException("test", new SocketException((int)SocketError.ConnectionReset))),
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+
+    /// <summary>
+    /// What the call has seen of its server after an outcome, which decides whether a failure is an outage to wait
+    /// out (<see cref="FailureClassifier.MayWaitOut"/>): any answer is a sighting; a request taken and dropped shows the
+    /// address is right; a probe dropped the same way by a server that never answered shows it refuses the call.
+    /// </summary>
+    public static TheoryData<ServerSighting, string, bool, ServerSighting> Sightings => new()
+    {
+        { ServerSighting.None, "success", false, ServerSighting.Answered },
+        { ServerSighting.None, "400", false, ServerSighting.Answered },
+        { ServerSighting.None, "429 with Retry-After", false, ServerSighting.Answered },
+        // A wrong port, or a proxy's 502 for a name it cannot resolve: nothing is seen.
+        { ServerSighting.None, "refused", false, ServerSighting.None },
+        { ServerSighting.None, "502", false, ServerSighting.None },
+        { ServerSighting.None, "dropped", false, ServerSighting.Reached },
+        { ServerSighting.Reached, "dropped", false, ServerSighting.Reached },
+        { ServerSighting.Reached, "refused", true, ServerSighting.Reached },
+        { ServerSighting.Reached, "dropped", true, ServerSighting.Refused },
+        { ServerSighting.Reached, "success", true, ServerSighting.Answered },
+        { ServerSighting.Answered, "dropped", true, ServerSighting.Answered },
+        { ServerSighting.Answered, "refused", false, ServerSighting.Answered },
+        { ServerSighting.Refused, "dropped", false, ServerSighting.Refused },
+        { ServerSighting.Refused, "400", false, ServerSighting.Answered },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sightings))]
+    public void What_the_call_has_seen_of_its_server(ServerSighting seen, string outcome, bool probe, ServerSighting after) =>
+        Assert.Equal(after, FailureClassifier.Sighted(seen, Outcome(outcome), probe));
+
+    [Theory]
+    [InlineData(ServerSighting.None, false)]
+    [InlineData(ServerSighting.Reached, true)]
+    [InlineData(ServerSighting.Refused, false)]
+    [InlineData(ServerSighting.Answered, true)]
+    public void Only_a_server_the_call_has_seen_is_waited_for(ServerSighting seen, bool waited) =>
+        Assert.Equal(waited, FailureClassifier.MayWaitOut(seen));
+
+    /// <summary>
+    /// A connection closed without an answer is the server refusing our client certificate only where it asked for
+    /// one and has never answered; anywhere else it is an ordinary dropped connection, retried and maybe waited out.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false, true, true)]
+    [InlineData(false, false, true, false)]
+    [InlineData(true, true, true, false)]
+    [InlineData(true, false, false, false)]
+    public void A_hang_up_is_a_refused_client_certificate_only_after_the_server_asked_and_never_answered(
+        bool askedForCertificate, bool everAnswered, bool closed, bool refused)
+    {
+        Exception error = closed ? new HttpRequestException("test", new IOException("closed")) : new HttpRequestException("test", new SocketException((int)SocketError.ConnectionRefused));
+        Assert.Equal(refused, FailureClassifier.RefusesClientCertificate(askedForCertificate, everAnswered, error));
+    }
+
+    [Fact]
+    public void A_Retry_After_is_capped_once_for_a_retry_and_for_the_calls_hold()
+    {
+        Assert.Equal(UploadOptions.MaxRetryAfter, FailureClassifier.CapRetryAfter(TimeSpan.FromHours(1)));
+        Assert.Equal(TimeSpan.FromSeconds(7), FailureClassifier.CapRetryAfter(TimeSpan.FromSeconds(7)));
+        Assert.Equal(TimeSpan.Zero, FailureClassifier.CapRetryAfter(TimeSpan.FromSeconds(-1)));
+    }
+
     [Fact]
     public void An_outage_limit_of_zero_keeps_the_ordinary_retries_only()
     {

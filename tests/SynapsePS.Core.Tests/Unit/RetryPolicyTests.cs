@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Polly;
 using SynapsePS.Resilience;
 
@@ -11,7 +10,7 @@ namespace SynapsePS.Core.Tests.Unit;
 public sealed class RetryPolicyTests
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 3, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _time = new(Start);
+    private readonly ParkingClock _time = new(Start);
 
     private static SynapseClientException Throttled(double retryAfterSec) =>
         new(SynapseErrorKind.ServerThrottled, "test", 429, retryAfter: TimeSpan.FromSeconds(retryAfterSec), isTransient: true);
@@ -30,7 +29,9 @@ public sealed class RetryPolicyTests
         return (request, () => Volatile.Read(ref attempts));
     }
 
-    private static async Task Settle() => await Task.Delay(50);
+    /// <summary>Until the request sleeps on the clock (its backoff, or the gate's round) or has ended: then the clock may move.</summary>
+    private void UntilAsleep(Task request) =>
+        Assert.True(SpinWait.SpinUntil(() => _time.Sleeping > 0 || request.IsCompleted, TimeSpan.FromSeconds(5)), "the request never slept on the clock");
 
     /// <summary>Waits (in real time, the pipeline's continuations run on the pool) until the request got this far.</summary>
     private static async Task Until(Func<bool> reached, string what)
@@ -44,9 +45,9 @@ public sealed class RetryPolicyTests
     {
         var options = new UploadOptions { MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(1) };
         var (request, attempts) = Run(RetryPolicy.Build(options, null, _time), failures: 1, () => Throttled(7));
-        await Settle();
+        UntilAsleep(request);
         _time.Advance(TimeSpan.FromSeconds(6.9));
-        await Settle();
+        Assert.Equal(1, _time.Sleeping);   // the Retry-After's timer has not fired: the second attempt cannot have gone
         Assert.Equal(1, attempts());
         _time.Advance(TimeSpan.FromSeconds(0.2));
         Assert.Equal(2, await request.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -58,7 +59,7 @@ public sealed class RetryPolicyTests
         var options = new UploadOptions { MaxRetries = 1, RetryDelay = TimeSpan.FromMilliseconds(1), OutageTimeout = TimeSpan.FromMinutes(5) };
         using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => Task.FromResult(true), _time);
         // Five throttled answers in a row: more than MaxRetries, yet the request succeeds, since none spent a retry.
-        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: 5, () => Throttled(2));
+        var (request, attempts) = Run(RetryPolicy.Build(options, gate, _time), failures: 5, () => Throttled(2));
         for (var i = 1; i <= 5; i++)
         {
             await Until(() => attempts() == i && gate.Snapshot().IsHeld, $"after throttled answer {i} the gate holds the call");
@@ -78,12 +79,12 @@ public sealed class RetryPolicyTests
         using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => { probes++; return Task.FromResult(true); }, _time);
         gate.ReportAnswered();
         var dropped = new SynapseClientException(SynapseErrorKind.ConnectionFailed, "connection closed", isTransient: true);
-        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: int.MaxValue, () => dropped);
+        var (request, attempts) = Run(RetryPolicy.Build(options, gate, _time), failures: int.MaxValue, () => dropped);
 
         for (var i = 0; i < 20 && !request.IsCompleted; i++)
         {
-            await Settle();
-            _time.Advance(ServerGate.FirstProbeDelay);
+            UntilAsleep(request);
+            _time.Advance(ServerProbes.FirstDelay);
         }
 
         var failed = await Assert.ThrowsAsync<SynapseClientException>(() => request.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -99,7 +100,7 @@ public sealed class RetryPolicyTests
         var options = new UploadOptions { MaxRetries = 3 };
         using var gate = new ServerGate("http://127.0.0.1/", options.OutageTimeout, _ => Task.FromResult(true), _time);
         var full = new SynapseClientException(SynapseErrorKind.InsufficientStorage, "full", 507);
-        var (request, attempts) = Run(RetryPolicy.Build(options, new ServerGateWait(gate), _time), failures: 1, () => full);
+        var (request, attempts) = Run(RetryPolicy.Build(options, gate, _time), failures: 1, () => full);
         var ended = await Assert.ThrowsAsync<SynapseClientException>(() => request);
         Assert.Same(full, ended);
         Assert.Equal(1, attempts());

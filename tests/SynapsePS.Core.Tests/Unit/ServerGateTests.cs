@@ -1,11 +1,11 @@
-using Microsoft.Extensions.Time.Testing;
 using SynapsePS.Resilience;
 
 namespace SynapsePS.Core.Tests.Unit;
 
 /// <summary>
 /// The waiting logic of the outage gate on a fake clock: the probes it sends, when it opens and when it gives up,
-/// without sleeping. The probes here answer at once, so advancing the clock runs them on the test's thread.
+/// without sleeping. The clock moves only while the gate's round (its probes, or a Retry-After's wait) sleeps on it,
+/// has ended, or waits on a probe the test holds, so every probe goes at the second it is due.
 /// </summary>
 public sealed class ServerGateTests
 {
@@ -13,15 +13,19 @@ public sealed class ServerGateTests
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);   // a bound for a thread hand-off, never reached
 
-    private readonly FakeTimeProvider _time = new(Start);
+    private readonly ParkingClock _time = new(Start);
     private readonly List<TimeSpan> _probedAt = new();
     private Func<Task<bool>> _answer = () => Task.FromResult(false);
+    private ServerGate? _gate;
+    private Task _heldProbe = Task.CompletedTask;
 
     private ServerGate NewGate(TimeSpan? limit = null) =>
-        new("https://synapse.test", limit ?? Limit, _ =>
+        _gate = new("https://synapse.test", limit ?? Limit, _ =>
         {
-            _probedAt.Add(_time.GetUtcNow() - Start);
-            return _answer();
+            lock (_probedAt) _probedAt.Add(_time.GetUtcNow() - Start);
+            var answer = _answer();
+            if (!answer.IsCompleted) _heldProbe = answer;
+            return answer;
         }, _time);
 
     private static SynapseClientException Refused() =>
@@ -39,8 +43,18 @@ public sealed class ServerGateTests
     private void AdvanceBySeconds(int seconds)
     {
         // One second at a time, so every timer fires at the second it is due.
-        for (var i = 0; i < seconds; i++) _time.Advance(TimeSpan.FromSeconds(1));
+        for (var i = 0; i < seconds; i++)
+        {
+            UntilTheRoundSleeps();
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        UntilTheRoundSleeps();
     }
+
+    // The gate's round runs on the pool: the clock may move once it sleeps on it again, has ended, or waits on a probe held here.
+    private void UntilTheRoundSleeps() =>
+        Assert.True(SpinWait.SpinUntil(() => _gate is null || _gate.Round.IsCompleted || _time.Sleeping > 0 || !_heldProbe.IsCompleted, Settle),
+            "the gate's round neither slept on the clock nor ended");
 
     [Fact]
     public void A_server_that_never_answered_fails_as_today_without_waiting()
@@ -67,7 +81,7 @@ public sealed class ServerGateTests
         var began = 0;
         gate.OutageBegan += (_, _) => began++;
 
-        gate.ReportReached();
+        gate.Report(Dropped());
         var decision = gate.ReportServerGone(Refused());
 
         Assert.Equal(OutageDecision.WaitForServer, decision);
@@ -85,14 +99,14 @@ public sealed class ServerGateTests
         var ended = new List<OutageEndedEventArgs>();
         gate.OutageEnded += (_, e) => ended.Add(e);
         _answer = () => Task.FromException<bool>(Dropped());
-        gate.ReportReached();
+        gate.Report(Dropped());
         Assert.Equal(OutageDecision.WaitForServer, gate.ReportServerGone(Dropped()));
         var waiter = gate.WaitUntilOpenAsync(CancellationToken.None);
 
         AdvanceBySeconds(2);
 
         await waiter.WaitAsync(Settle);   // the waiter sends once more ...
-        gate.ReportReached();
+        gate.Report(Dropped());
         Assert.Equal(OutageDecision.FailAsToday, gate.ReportServerGone(Dropped()));   // ... and fails as it would have
         Assert.Equal(ServerGateState.Open, gate.Snapshot().State);
         Assert.Equal(new[] { TimeSpan.FromSeconds(2) }, _probedAt);
@@ -123,7 +137,7 @@ public sealed class ServerGateTests
         Assert.Equal(OutageDecision.WaitForServer, gate.ReportServerGone(Refused()));
         _time.Advance(TimeSpan.FromMilliseconds(500));
 
-        gate.ReportReached();
+        gate.Report(Dropped());
 
         Assert.Equal(ServerGateState.WaitingForServer, gate.Snapshot().State);
         Assert.Equal(Start, gate.Snapshot().LastAnswer);
@@ -153,8 +167,8 @@ public sealed class ServerGateTests
     public void A_failure_after_an_answer_holds_every_request_and_says_so_once()
     {
         using var gate = NewGate();
-        using var first = gate.TrackUpload();
-        using var second = gate.TrackUpload();
+        using var first = gate.Uploads.Track();
+        using var second = gate.Uploads.Track();
         var began = new List<OutageBeganEventArgs>();
         gate.OutageBegan += (_, e) => began.Add(e);
         gate.ReportAnswered();
