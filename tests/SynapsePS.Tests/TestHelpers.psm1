@@ -63,6 +63,12 @@ function Set-ServerFaults {
     $null = Invoke-SynapseDevApi -Server $Server -Path faults -Method POST -Body $Faults
 }
 
+function Set-ServerLimits {
+    # Replaces the server's upload limit and quota (POST /_dev/limits, as --max-size and --quota); @{} turns both off.
+    param([Parameter(Mandatory, Position = 0)] $Server, [Parameter(Position = 1)] [hashtable] $Limits = @{})
+    $null = Invoke-SynapseDevApi -Server $Server -Path limits -Method POST -Body $Limits
+}
+
 function Start-ChildPwsh {
     # Starts a child pwsh running a script file; returns the Process with OutTask/ErrTask (its output).
     param([Parameter(Mandatory)] [string] $ScriptPath, [hashtable] $Environment = @{})
@@ -164,6 +170,6 @@ function Wait-Until {
 }
 
 Export-ModuleMember -Function Initialize-TestSession, Complete-TestSession, New-ModuleRunspace, Remove-ModuleRunspace, Invoke-InModuleRunspace,
-    New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults,
+    New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults, Set-ServerLimits,
     Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
     Start-SynapseDevServer, Stop-SynapseDevServer, Restart-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog
