@@ -218,42 +218,42 @@ Describe 'Server refusals' {
 
     It 'maps <Status> to <ErrorId> (<Category>) with one request and the status on the exception' -ForEach @(
         # 507 ends the call instead (Resilience.Tests.ps1, 'Refusals that no retry can fix').
-        @{ Status = 413; ErrorId = 'FileTooLarge'; Category = 'LimitsExceeded'; ServerArgs = @('--max-size', '1000') }
+        @{ Status = 413; ErrorId = 'FileTooLarge'; Category = 'LimitsExceeded'; Limits = @{ maxUploadBytes = 1000 } }
     ) {
-        $limited = Start-SynapseDevServer -ArgumentList (@('--token', 'lim') + $ServerArgs)
+        Set-ServerLimits $Server $Limits
+        Reset-ServerLog $Server
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive "limit-$Status.bin") -Length 5000
-            $c = Connect-Synapse -BaseUrl $limited.Url -AccessToken lim -PassThru
-            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
+            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $Conn -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
             $out | Should -BeNullOrEmpty
             $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
             $err[0].CategoryInfo.Category | Should -Be $Category
             $err[0].Exception.StatusCode | Should -Be $Status
             $err[0].TargetObject | Should -Be $file.FullName
-            $requests = @(Get-ServerRequests $limited)
+            $requests = @(Get-ServerRequests $Server)
             $requests | Should -HaveCount 1
             $requests[0].status | Should -Be $Status
-            @(Get-ServerUpload -Server $limited | Where-Object status -EQ 'complete') | Should -HaveCount 0
+            @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $file.Name -and $_.status -eq 'complete' }) | Should -HaveCount 0
         }
-        finally { $limited | Stop-SynapseDevServer }
+        finally { Set-ServerLimits $Server }
     }
 
     It 'turns a file failure into a catchable exception with -ErrorAction Stop' {
-        $limited = Start-SynapseDevServer -ArgumentList '--token', 'lim', '--max-size', '10'
+        Set-ServerLimits $Server @{ maxUploadBytes = 10 }
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'stop.bin') -Length 100
             $status = $null
             $errorId = $null
             try {
-                Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection (Connect-Synapse $limited.Url lim -PassThru) -ErrorAction Stop
+                Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $Conn -ErrorAction Stop
             }
             catch { $status = $_.Exception.StatusCode; $errorId = $_.FullyQualifiedErrorId; $message = $_.Exception.Message }
             $status | Should -Be 413
             $errorId | Should -BeLike 'FileTooLarge,*'
             $message | Should -Match 'exceeds the limit'
         }
-        finally { $limited | Stop-SynapseDevServer }
+        finally { Set-ServerLimits $Server }
     }
 }
 
