@@ -248,27 +248,17 @@ Describe 'A file that changes during the upload' {
     It 'fails with FileChangedDuringUpload and the server record is never completed' {
         Set-ServerFaults $Server @{ latencyMs = 200 }
         Reset-ServerLog $Server
-        $appender = $null
+        $upload = $null
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'growing.bin') -Length (10 * 64KB) -Seed 41
-            $conn = $Conn
-            # Appends 10 bytes once the server holds the first chunk.
-            $appender = Start-ThreadJob -ArgumentList $Server.Url, $file.FullName -ScriptBlock {
-                param($url, $path)
-                $name = Split-Path $path -Leaf
-                $deadline = [DateTime]::UtcNow.AddSeconds(30)
-                while ([DateTime]::UtcNow -lt $deadline) {
-                    $ups = Invoke-RestMethod ($url + '_dev/uploads')
-                    if (@($ups | Where-Object { $_.filename -eq $name -and $_.offset -gt 0 }).Count -gt 0) { break }
-                    Start-Sleep -Milliseconds 20
-                }
-                $s = [IO.File]::Open($path, 'Append', 'Write', 'ReadWrite')
-                try { $s.Write([byte[]]::new(10), 0, 10) } finally { $s.Dispose() }
-                'appended'
-            }
-            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $conn -ChunkSize 64KB -ErrorVariable err -ErrorAction SilentlyContinue
-            $appended = $appender | Wait-Job -Timeout 30 | Receive-Job
-            $appended | Should -Be 'appended'
+            $upload = New-ModuleRunspace { param($path, $conn) Send-SynapseChunkedUpload -LiteralPath $path -Connection $conn -ChunkSize 64KB } -ArgumentList $file.FullName, $Conn
+            $running = $upload.BeginInvoke()
+            # Appends 10 bytes once the server holds the first chunk, with nine slow chunks still to go.
+            (Wait-Until -TimeoutSec 30 -IntervalMs 20 { @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $file.Name -and $_.offset -gt 0 }).Count -gt 0 }) | Should -BeTrue
+            $s = [IO.File]::Open($file.FullName, 'Append', 'Write', 'ReadWrite')
+            try { $s.Write([byte[]]::new(10), 0, 10) } finally { $s.Dispose() }
+            $out = @($upload.EndInvoke($running))
+            $err = @($upload.Streams.Error)
             (Get-Item -LiteralPath $file.FullName).Length | Should -Be (10 * 64KB + 10)
             $out | Should -BeNullOrEmpty
             $err | Should -HaveCount 1
@@ -281,7 +271,7 @@ Describe 'A file that changes during the upload' {
             @(Get-ServerRequests $Server | Where-Object method -EQ 'POST') | Should -HaveCount 0 -Because 'the finish is never sent'
         }
         finally {
-            if ($appender) { $appender | Remove-Job -Force }
+            Remove-ModuleRunspace $upload
             Set-ServerFaults $Server @{}
         }
     }
