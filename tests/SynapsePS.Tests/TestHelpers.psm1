@@ -158,6 +158,19 @@ function Invoke-InModuleRunspace {
     finally { Remove-ModuleRunspace $ps }
 }
 
+function Get-HostText {
+    # Runs -Script in this session and returns its output and what it wrote to the host (What if: lines), read
+    # back from a transcript of the session with the host's line wrapping undone.
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $Script)
+    $path = Join-Path ([IO.Path]::GetTempPath()) ('synapseps-host-' + [guid]::NewGuid().ToString('N') + '.txt')
+    $null = Start-Transcript -LiteralPath $path -UseMinimalHeader
+    try { $output = & $Script }
+    finally { $null = Stop-Transcript }
+    $text = (Get-Content -LiteralPath $path -Raw) -replace '\r?\n', ''
+    Remove-Item -LiteralPath $path -ErrorAction Ignore
+    [pscustomobject]@{ Output = @($output); Text = $text }
+}
+
 function Wait-Until {
     # Polls a condition (bounded); returns whether it became true.
     param([Parameter(Mandatory, Position = 0)] [scriptblock] $Condition, [double] $TimeoutSec = 30, [int] $IntervalMs = 100)
@@ -171,5 +184,5 @@ function Wait-Until {
 
 Export-ModuleMember -Function Initialize-TestSession, Complete-TestSession, New-ModuleRunspace, Remove-ModuleRunspace, Invoke-InModuleRunspace,
     New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults, Set-ServerLimits,
-    Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
+    Start-ChildPwsh, Stop-ChildPwsh, Get-HostText, Wait-Until,
     Start-SynapseDevServer, Stop-SynapseDevServer, Restart-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog
