@@ -129,10 +129,11 @@ function Stop-SynapseDevServer {
 }
 
 function Invoke-SynapseDevApi {
-    # The dev server's inspection endpoints (/_dev/uploads, /_dev/requests, /_dev/faults, /_dev/reset-log).
+    # The dev server's inspection endpoints (/_dev/uploads, /_dev/requests, /_dev/faults, /_dev/limits, /_dev/reset-log).
     # /_dev/requests is the request log: number (arrival order), receivedAt, completedAt, method, path, status,
     # fault ('refuse-503' for a refusal window). POST /_dev/faults replaces the faults, e.g. a refusal window:
-    # -Body @{ refuseStatus = 503; refuseSeconds = 20; refuseRetryAfterSeconds = 2 } (@{} turns it off).
+    # -Body @{ refuseStatus = 503; refuseSeconds = 20; refuseRetryAfterSeconds = 2 } (@{} turns it off). POST /_dev/limits
+    # replaces the upload limit and the quota (--max-size, --quota): -Body @{ maxUploadBytes = 1000; quotaBytes = 5000 }.
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Path, [string] $Method = 'GET', $Body)
     $uri = $Server.Url.TrimEnd('/') + '/_dev/' + $Path.TrimStart('/')

@@ -153,6 +153,17 @@ public sealed class DevServer : IAsyncDisposable
                 Options.Faults.CopyFrom(given);
                 await ctx.Response.WriteAsJsonAsync(Options.Faults, s_web);
                 break;
+            case ("GET", "limits"): await ctx.Response.WriteAsJsonAsync(RunTimeLimits.Of(Options), s_web); break;
+            case ("POST", "limits"):
+                var limits = await JsonSerializer.DeserializeAsync<RunTimeLimits>(ctx.Request.Body, s_web) ?? new RunTimeLimits();
+                if (limits.Problem() is { } wrong)
+                {
+                    await Replies.ReplyAsync(ctx, 400, new { detail = wrong });
+                    break;
+                }
+                limits.ApplyTo(Options);
+                await ctx.Response.WriteAsJsonAsync(RunTimeLimits.Of(Options), s_web);
+                break;
             default: ctx.Response.StatusCode = 404; break;
         }
     }

@@ -58,7 +58,8 @@ public sealed class DevServerOptions
                                    urls, offsets) and goes on with the log
           --token T                an accepted access token (repeatable; none = no auth)
           --max-size BYTES         uploads larger than this are refused with 413
-          --quota BYTES            total stored bytes above this are refused with 507
+          --quota BYTES            total stored bytes above this are refused with 507 (both also settable
+                                   through POST /_dev/limits, e.g. {"maxUploadBytes": 1000}; {} turns both off)
           --expiry SECONDS         uploads older than this answer 410
           --large-buffer-transport receive into 256 KiB blocks instead of Kestrel's socket transport (benchmarks)
           --multipart-reader framework|custom   read multipart bodies with ASP.NET Core's MultipartReader

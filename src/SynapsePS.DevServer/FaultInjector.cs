@@ -13,6 +13,7 @@ internal sealed class FaultInjector(FaultOptions options)
     private Random _random = new();
     private int? _seed;
     private bool _seeded;
+    private int _generation;
 
     public FaultKind Decide(string method, string chunkKey)
     {
@@ -25,6 +26,12 @@ internal sealed class FaultInjector(FaultOptions options)
                 _seed = o.Seed;
                 _seeded = true;
                 _random = o.Seed is { } s ? new Random(s) : new Random();
+            }
+            // Faults replaced at run time (POST /_dev/faults) owe nothing to the streaks of the ones before them.
+            if (_generation != o.Generation)
+            {
+                _generation = o.Generation;
+                _consecutive.Clear();
             }
             _consecutive.TryGetValue(chunkKey, out var inARow);
             if (inARow >= o.MaxConsecutiveFaults) return FaultKind.None;

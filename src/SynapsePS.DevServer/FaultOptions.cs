@@ -49,8 +49,12 @@ public sealed class FaultOptions
     public int? RefusalAt(DateTimeOffset now) =>
         RefuseStatus is { } status && (RefuseUntil is not { } until || now < until) ? status : null;
 
+    /// <summary>Counts the times the faults were replaced: a new set of faults starts every chunk's streak anew.</summary>
+    internal int Generation { get; private set; }
+
     public void CopyFrom(FaultOptions other)
     {
+        Generation++;
         FailRate = other.FailRate; FailStatuses = other.FailStatuses; RetryAfterSeconds = other.RetryAfterSeconds;
         ThrottleRate = other.ThrottleRate; ThrottleRetryAfterSeconds = other.ThrottleRetryAfterSeconds;
         DropRate = other.DropRate; LoseAckRate = other.LoseAckRate; StallRate = other.StallRate; StallSeconds = other.StallSeconds;

@@ -321,7 +321,7 @@ public sealed class ClaimTests : IDisposable
         var held = _claims.TryClaim(s_server, file)!;
         using var waiter = Holder(file);
 
-        await Task.Delay(1500);   // the child starts, is refused and polls; it must not get the claim meanwhile
+        await waiter.WaitForLineAsync("refused 2");   // the child tried twice while this one held the claim
         var heldByChildWhileHere = waiter.HasPrinted("held");
         held.Dispose();
         await waiter.WaitForLineAsync("held");

@@ -145,7 +145,8 @@ Describe 'Invoke-SynapseBatchUpload' {
     }
 
     It 'reports invalid files and a 413 as failed, uploads the rest, and counts them in -Summary' {
-        $limited = Start-SynapseDevServer -ArgumentList '--token', $Token, '--max-size', '100000'
+        Set-ServerLimits $Server @{ maxUploadBytes = 100000 }
+        Reset-ServerLog $Server
         try {
             $dir = Join-Path $TestDrive 'mixed'
             $ok = 1..3 | ForEach-Object { New-TestFile -Path (Join-Path $dir "ok$_.bin") -Length (1000 * $_) -Seed $_ }
@@ -153,10 +154,9 @@ Describe 'Invoke-SynapseBatchUpload' {
             $empty = Join-Path $dir 'empty.bin'
             $null = New-Item -ItemType File -Path $empty
             $missing = Join-Path $dir 'missing.bin'
-            $c = Connect-Synapse -BaseUrl $limited.Url -AccessToken $Token -PassThru
             $paths = @($ok.FullName) + $tooBig.FullName + $empty + $missing
 
-            $summary = $paths | Invoke-SynapseBatchUpload -Connection $c -Summary -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
+            $summary = $paths | Invoke-SynapseBatchUpload -Connection $Conn -Summary -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
             $summary.PSObject.TypeNames[0] | Should -Be 'SynapsePS.BatchUploadSummary'
             $summary.Total | Should -Be 6
             $summary.Successful | Should -Be 3 -Because 'the summary counts successes and keeps only the failed files'
@@ -166,10 +166,10 @@ Describe 'Invoke-SynapseBatchUpload' {
             $summary.Failed | ForEach-Object { $_.Reason | Should -Not -BeNullOrEmpty }
             $summary.Bytes | Should -Be (($ok | Measure-Object Length -Sum).Sum)
             $err | Should -HaveCount 3
-            $requests = @(Get-ServerRequests $limited)
+            $requests = @(Get-ServerRequests $Server)
             @($requests | Where-Object { $_.method -eq 'PUT' }).Count | Should -Be 4 -Because 'three good files and the one the server refused; the invalid ones send nothing'
         }
-        finally { $limited | Stop-SynapseDevServer }
+        finally { Set-ServerLimits $Server }
     }
 
     It 'uploads the target''s bytes, complete, for a file that is a link (the link''s own length is shorter)' {
@@ -189,53 +189,46 @@ Describe 'Invoke-SynapseBatchUpload' {
         $dir = Join-Path $TestDrive 'whatif'
         1..3 | ForEach-Object { $null = New-TestFile -Path (Join-Path $dir "w$_.bin") -Length 100 }
         Reset-ServerLog $Server
-        # What-if lines go to the host, so read them from a child pwsh's console output.
-        $script = Join-Path $TestDrive 'whatif.ps1'
-        Set-Content -LiteralPath $script -Value @"
-Import-Module '$env:SYNAPSEPS_MODULE'
-`$out = Get-ChildItem -LiteralPath '$dir' | Invoke-SynapseBatchUpload -Connection (Connect-Synapse '$($Server.Url)' '$Token' -PassThru) -WhatIf
-'OBJECTS=' + @(`$out).Count
-"@
-        $p = Start-ChildPwsh -ScriptPath $script
-        $p.WaitForExit(60000) | Should -BeTrue
-        $text = $p.OutTask.Result
-        $text | Should -Match 'What if: .*w1\.bin'
-        $text | Should -Match 'w3\.bin'
-        $text | Should -Match 'OBJECTS=0'
+        # What-if lines go to the host: read them back from a transcript.
+        $run = Get-HostText { Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $Conn -WhatIf }
+        $run.Text | Should -Match 'What if: .*w1\.bin'
+        $run.Text | Should -Match 'w3\.bin'
+        $run.Output | Should -HaveCount 0
         @(Get-ServerRequests $Server) | Should -HaveCount 0
     }
 
     It 'turns a failure into a catchable exception with the status code under -ErrorAction Stop' {
-        $limited = Start-SynapseDevServer -ArgumentList '--token', $Token, '--max-size', '10'
+        Set-ServerLimits $Server @{ maxUploadBytes = 10 }
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'batch-stop.bin') -Length 100
             $status = $null
-            try { $file | Invoke-SynapseBatchUpload -Connection (Connect-Synapse $limited.Url $Token -PassThru) -ErrorAction Stop }
+            try { $file | Invoke-SynapseBatchUpload -Connection $Conn -ErrorAction Stop }
             catch { $status = $_.Exception.StatusCode }
             $status | Should -Be 413
         }
-        finally { $limited | Stop-SynapseDevServer }
+        finally { Set-ServerLimits $Server }
     }
 
     It 'stops every upload within 2 s of Stop()' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '500'
+        $before = @(Get-ServerUpload -Server $Server).id
+        Set-ServerFaults $Server @{ latencyMs = 500 }
         try {
             $dir = Join-Path $TestDrive 'stop'
             1..6 | ForEach-Object { $null = New-TestFile -Path (Join-Path $dir "s$_.bin") -Length (20 * 64KB) -Seed $_ }
             $ps = New-ModuleRunspace {
                 param($dir, $conn)
                 Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $conn -ThrottleLimit 3 -ChunkSize 64KB
-            } -ArgumentList $dir, (Connect-Synapse $slow.Url $Token -PassThru)
+            } -ArgumentList $dir, $Conn
             $null = $ps.BeginInvoke()
-            (Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -gt 0 }).Count -ge 2 }) | Should -BeTrue
+            (Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Server | Where-Object { $_.id -notin $before -and $_.offset -gt 0 }).Count -ge 2 }) | Should -BeTrue
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
             Remove-ModuleRunspace $ps
-            @(Get-ServerUpload -Server $slow | Where-Object status -EQ 'complete') | Should -HaveCount 0
+            @(Get-ServerUpload -Server $Server | Where-Object { $_.id -notin $before -and $_.status -eq 'complete' }) | Should -HaveCount 0
         }
-        finally { $slow | Stop-SynapseDevServer }
+        finally { Set-ServerFaults $Server @{} }
     }
 
     It 'is safe in ForEach-Object -Parallel with the connection passed in' {

@@ -14,7 +14,31 @@ BeforeAll {
         finally { Pop-Location }
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
     }
+
+    # What a fresh pwsh shows right after importing the module: its commands (EXPORTS), a script catching a public
+    # type (CAUGHT), and where the engine came from (CORE location|load context|is the default context). One pwsh
+    # answers every test that only reads this.
+    $script:FreshImport = $null
+    function Get-FreshImport {
+        if (-not $FreshImport) {
+            $script:FreshImport = Invoke-FreshPwsh @"
+Import-Module '$Manifest'
+'EXPORTS ' + ((Get-Command -Module SynapsePS | Sort-Object Name).Name -join ',')
+try { Send-SynapseChunkedUpload -LiteralPath '$TestDrive/none.bin' -Connection (Connect-Synapse http://127.0.0.1:9/ t -PassThru) -ErrorAction Stop }
+catch [SynapsePS.SynapseClientException] { 'CAUGHT ' + `$_.Exception.Kind + ' ' + [SynapsePS.SynapseErrorKind]::EmptyFile }
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'SynapsePS.Core' } | ForEach-Object {
+    `$context = [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_)
+    'CORE ' + `$_.Location + '|' + `$context.Name + '|' + (`$context -eq [Runtime.Loader.AssemblyLoadContext]::Default)
 }
+"@ @{ SYNAPSEPS_TEST_ENGINE = '' }
+        }
+        $FreshImport
+    }
+
+    # One dev server for the file, with a token for each test that uploads.
+    $script:Server = Start-SynapseDevServer -ArgumentList '--token', 'iso', '--token', 'pkg'
+}
+AfterAll { if ($Server) { $Server | Stop-SynapseDevServer } }
 
 Describe 'Manifest' {
     It 'passes Test-ModuleManifest' {
@@ -40,8 +64,8 @@ Describe 'Manifest' {
     }
 
     It 'exports exactly the listed cmdlets when imported' {
-        $r = Invoke-FreshPwsh "Import-Module '$Manifest'; (Get-Command -Module SynapsePS | Sort-Object Name).Name -join ','"
-        $r.Output.Trim() | Should -Be 'Connect-Synapse,Get-SynapseChunkedUpload,Get-SynapseUploadJournal,Invoke-SynapseBatchUpload,Remove-SynapseUploadJournal,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
+        $r = Get-FreshImport
+        ($r.Output -split '\r?\n' | Where-Object { $_ -like 'EXPORTS *' }) | Should -Be 'EXPORTS Connect-Synapse,Get-SynapseChunkedUpload,Get-SynapseUploadJournal,Invoke-SynapseBatchUpload,Remove-SynapseUploadJournal,Send-SynapseChunkedUpload,Test-SynapseUploadFile'
     }
 }
 
@@ -64,26 +88,16 @@ Describe 'Layout of the built module' {
     }
 
     It 'lets scripts name the public types while the engine stays isolated' {
-        $r = Invoke-FreshPwsh @"
-Import-Module '$Manifest'
-try { Send-SynapseChunkedUpload -LiteralPath '$TestDrive/none.bin' -Connection (Connect-Synapse http://127.0.0.1:9/ t -PassThru) -ErrorAction Stop }
-catch [SynapsePS.SynapseClientException] { 'CAUGHT ' + `$_.Exception.Kind + ' ' + [SynapsePS.SynapseErrorKind]::EmptyFile }
-[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'SynapsePS.Core' } | ForEach-Object { 'CORE ' + [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name + '|' + ([Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_) -eq [Runtime.Loader.AssemblyLoadContext]::Default) }
-"@
+        $r = Get-FreshImport
         $r.Output | Should -Match 'CAUGHT PathNotFound EmptyFile'
         $r.Output | Should -Match 'CORE .*\|False'
     }
 
-    It 'loads the <Engine> engine <When>' -ForEach @(
-        @{ Engine = 'net8.0'; When = 'on PowerShell 7 by default'; Variable = '' }
-        @{ Engine = 'netstandard2.0'; When = 'when SYNAPSEPS_TEST_ENGINE asks for it (how the suite runs the Windows PowerShell engine)'; Variable = 'netstandard2.0' }
-    ) {
-        $r = Invoke-FreshPwsh @"
-Import-Module '$Manifest'
-`$null = Test-SynapseUploadFile -LiteralPath '$Manifest'
-[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'SynapsePS.Core' } | ForEach-Object { 'CORE ' + `$_.Location }
-"@ -Environment @{ SYNAPSEPS_TEST_ENGINE = $Variable }
-        $r.Output | Should -Match ('CORE .*dependencies[/\\]' + [regex]::Escape($Engine) + '[/\\]SynapsePS\.Core\.dll')
+    # The netstandard2.0 engine, loaded when SYNAPSEPS_TEST_ENGINE asks for it, is checked by the run that uses it
+    # (tests/SynapsePS.Tests.NetStandard).
+    It 'loads the net8.0 engine on PowerShell 7 by default' {
+        $r = Get-FreshImport
+        $r.Output | Should -Match 'CORE .*dependencies[/\\]net8\.0[/\\]SynapsePS\.Core\.dll'
     }
 
     It 'ships LICENSE and CHANGELOG.md' {
@@ -99,9 +113,7 @@ Describe 'Dependency isolation' {
         $LASTEXITCODE | Should -Be 0
         $packages = ((& dotnet nuget locals global-packages --list --force-english-output) -replace '^global-packages:\s*', '').Trim()
         $script:OtherPolly = Join-Path $packages 'polly.core/8.4.2/lib/net8.0/Polly.Core.dll'
-        $script:Server = Start-SynapseDevServer -ArgumentList '--token', 'iso'
     }
-    AfterAll { $Server | Stop-SynapseDevServer }
 
     It 'loads beside another Polly.Core version: both work in one pwsh' {
         $file = Join-Path $TestDrive 'isolation.bin'
@@ -139,12 +151,10 @@ Connect-Synapse -BaseUrl '$($Server.Url)' -AccessToken iso
 
 Describe 'Gallery package' {
     BeforeAll {
-        $script:Server = Start-SynapseDevServer -ArgumentList '--token', 'pkg'
         $script:PackageDir = Join-Path $TestDrive 'repo'
         & (Join-Path $Root 'tools/New-Package.ps1') -ModuleOut $ModuleDir -OutputPath $PackageDir
         $script:Nupkg = Get-ChildItem $PackageDir -Filter 'SynapsePS.*.nupkg' | Select-Object -First 1
     }
-    AfterAll { $Server | Stop-SynapseDevServer }
 
     It 'produces a .nupkg with the manifest, assemblies, help, LICENSE and CHANGELOG' {
         $Nupkg | Should -Not -BeNullOrEmpty
@@ -168,27 +178,22 @@ Describe 'Gallery package' {
         # A throwaway user profile: CurrentUser scope (modules and PSResourceGet's repository list) lives under it.
         $envs = @{ HOME = $home2; XDG_DATA_HOME = (Join-Path $home2 '.local/share'); XDG_CONFIG_HOME = (Join-Path $home2 '.config');
                    LOCALAPPDATA = $home2; USERPROFILE = $home2; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'pkgstate') }
+        # One fresh pwsh installs, then imports by name from the throwaway profile's module folder, and uploads.
         $install = @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name SynapsePSTest -Uri '$PackageDir' -Trusted
 try { Install-PSResource -Name SynapsePS -Repository SynapsePSTest -Scope CurrentUser -TrustRepository -Quiet }
 finally { Unregister-PSResourceRepository -Name SynapsePSTest }
-(Get-InstalledPSResource -Name SynapsePS -Scope CurrentUser).InstalledLocation
-"@
-        $r = Invoke-FreshPwsh $install $envs
-        $r.ExitCode | Should -Be 0 -Because $r.Output
-        $r.Output | Should -Match ([regex]::Escape($home2))
-
-        $use = @"
-`$ErrorActionPreference = 'Stop'
+'INSTALLED ' + (Get-InstalledPSResource -Name SynapsePS -Scope CurrentUser).InstalledLocation
 Import-Module SynapsePS
-(Get-Module SynapsePS).ModuleBase
+'IMPORTED ' + (Get-Module SynapsePS).ModuleBase
 `$r = Send-SynapseChunkedUpload -LiteralPath '$file' -Connection (Connect-Synapse -BaseUrl '$($Server.Url)' -AccessToken pkg -PassThru)
 'MD5=' + `$r.Md5
 "@
-        $r = Invoke-FreshPwsh $use $envs
+        $r = Invoke-FreshPwsh $install $envs
         $r.ExitCode | Should -Be 0 -Because $r.Output
-        $r.Output | Should -Match ([regex]::Escape($home2))
+        $r.Output | Should -Match ('INSTALLED .*' + [regex]::Escape($home2))
+        $r.Output | Should -Match ('IMPORTED ' + [regex]::Escape($home2))
         $r.Output | Should -Match ('MD5=' + (Get-FileHash -LiteralPath $file -Algorithm MD5).Hash.ToLowerInvariant())
     }
 }

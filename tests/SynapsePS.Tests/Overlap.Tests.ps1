@@ -2,10 +2,10 @@
 # and the same state folder. Each file is uploaded by one call at a time; with -SkipUploaded exactly once.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    $script:Server, $script:Conn, $script:Token = Initialize-TestSession overlap
     # Every chunk answer takes 40 ms, so an upload of a few chunks is surely in flight when another run meets it.
-    $script:Slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '40'
-    $script:SlowConn = Connect-Synapse -BaseUrl $Slow.Url -AccessToken $Token -PassThru
+    $script:Server, $script:Conn, $script:Token = Initialize-TestSession overlap '--latency-ms', '40'
+    $script:Slow = $Server
+    $script:SlowConn = $Conn
 
     # One batch in a child pwsh; it waits for the go file so that all runs start together, and writes one line per
     # result (RESULT <json>), per failure (ERROR) and per file that waited for another run (WAITED).
@@ -66,7 +66,6 @@ $files | Invoke-SynapseBatchUpload -Connection $c -ThrottleLimit 3 -ChunkSize 64
     }
 }
 AfterAll {
-    if ($Slow) { $Slow | Stop-SynapseDevServer }
     Complete-TestSession $Server
 }
 

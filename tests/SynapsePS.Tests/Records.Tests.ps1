@@ -2,7 +2,9 @@
 # (Start-Job, Start-ThreadJob, PowerShell's serializer) with their ids, status names and views intact.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    $script:Server, $script:Conn, $script:Token = Initialize-TestSession records
+    # The server takes a second token too, for the tests of what another token's uploads show.
+    $script:OtherToken = 'other-' + [guid]::NewGuid().ToString('N')
+    $script:Server, $script:Conn, $script:Token = Initialize-TestSession records '--token', $OtherToken
 
     function New-PartialUpload {
         # Starts an upload with one raw chunk PUT (as the Python SDK sends it) and never finishes it: the server
@@ -126,44 +128,46 @@ Describe 'Get-SynapseChunkedUpload' {
     }
 
     It 'does not show another token''s upload' {
-        $otherToken = 'other-' + [guid]::NewGuid().ToString('N')
-        $mine = Start-SynapseDevServer -ArgumentList '--token', $Token, '--token', $otherToken
-        try {
-            $theirs = New-PartialUpload -Server $mine -Token $otherToken -Name 'theirs.bin'
-            $c = New-Connection $mine.Url $Token
-            $out = Get-SynapseChunkedUpload -Connection $c -Id $theirs.id -ErrorVariable err -ErrorAction SilentlyContinue
-            $out | Should -BeNullOrEmpty
-            $err | Should -HaveCount 1
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'UploadNotFound,*'
-            $listed = @(Get-SynapseChunkedUpload -Connection $c -ErrorVariable listErr)
-            $listErr | Should -HaveCount 0
-            $listed | Should -HaveCount 0 -Because 'the listing holds only the token''s own uploads'
-            (Get-SynapseChunkedUpload -Connection (New-Connection $mine.Url $otherToken)).Id | Should -Be $theirs.id
-        }
-        finally { $mine | Stop-SynapseDevServer }
+        $theirs = New-PartialUpload -Server $Server -Token $OtherToken -Name 'theirs.bin'
+        $c = New-Connection $Server.Url $Token
+        $out = Get-SynapseChunkedUpload -Connection $c -Id $theirs.id -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'UploadNotFound,*'
+        $listed = @(Get-SynapseChunkedUpload -Connection $c -ErrorVariable listErr)
+        $listErr | Should -HaveCount 0
+        $own = @(Get-ServerUpload -Server $Server | Where-Object owner -EQ $Token)
+        ($listed.Id | Sort-Object) | Should -Be ($own.id | Sort-Object) -Because 'the listing holds only the token''s own uploads'
+        (Get-SynapseChunkedUpload -Connection (New-Connection $Server.Url $OtherToken)).Id | Should -Be $theirs.id
     }
 
-    It 'refuses a url that is not under the base URL (<What>) with UrlNotUnderBaseUrl and sends nothing' -ForEach @(
-        @{ What = 'another server'; Make = { param($s, $o) "$($o.Url)chunked_upload/x/" } }
-        @{ What = 'another host name for the same server'; Make = { param($s, $o) "http://localhost:$(([uri]$s.Url).Port)/chunked_upload/x/" } }
-        @{ What = 'https instead of http'; Make = { param($s, $o) "https://127.0.0.1:$(([uri]$s.Url).Port)/chunked_upload/x/" } }
-    ) {
-        $other = Start-SynapseDevServer -ArgumentList '--token', $Token
-        try {
-            $url = & $Make $Server $other
-            Reset-ServerLog $Server
-            $out = Get-SynapseChunkedUpload -Url $url, $Sent[0].Url -ErrorVariable err -ErrorAction SilentlyContinue
-            $err | Should -HaveCount 1
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'UrlNotUnderBaseUrl,*'
-            $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-            "$($err[0].TargetObject)" | Should -Be $url
-            $err[0].Exception.Message | Should -Match 'not under the base URL'
-            ($err[0] | Out-String) | Should -Not -Match $Token
-            $out.Id | Should -Be $Sent[0].Id -Because 'the next url is still read'
-            @(Get-ServerRequests $other) | Should -HaveCount 0 -Because 'the token must never go to another origin'
-            @(Get-ServerRequests $Server).path | Should -Be @("/chunked_upload/$($Sent[0].Id)/")
+    Context 'Urls of another origin' {
+        # One other server for the three cases: the token must never reach it.
+        BeforeAll { $script:Other = Start-SynapseDevServer -ArgumentList '--token', $Token }
+        AfterAll { if ($Other) { $Other | Stop-SynapseDevServer } }
+
+        It 'refuses a url that is not under the base URL (<What>) with UrlNotUnderBaseUrl and sends nothing' -ForEach @(
+            @{ What = 'another server'; Make = { param($s, $o) "$($o.Url)chunked_upload/x/" } }
+            @{ What = 'another host name for the same server'; Make = { param($s, $o) "http://localhost:$(([uri]$s.Url).Port)/chunked_upload/x/" } }
+            @{ What = 'https instead of http'; Make = { param($s, $o) "https://127.0.0.1:$(([uri]$s.Url).Port)/chunked_upload/x/" } }
+        ) {
+            $other = $Other
+            try {
+                $url = & $Make $Server $other
+                Reset-ServerLog $Server
+                $out = Get-SynapseChunkedUpload -Url $url, $Sent[0].Url -ErrorVariable err -ErrorAction SilentlyContinue
+                $err | Should -HaveCount 1
+                $err[0].FullyQualifiedErrorId | Should -BeLike 'UrlNotUnderBaseUrl,*'
+                $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+                "$($err[0].TargetObject)" | Should -Be $url
+                $err[0].Exception.Message | Should -Match 'not under the base URL'
+                ($err[0] | Out-String) | Should -Not -Match $Token
+                $out.Id | Should -Be $Sent[0].Id -Because 'the next url is still read'
+                @(Get-ServerRequests $other) | Should -HaveCount 0 -Because 'the token must never go to another origin'
+                @(Get-ServerRequests $Server).path | Should -Be @("/chunked_upload/$($Sent[0].Id)/")
+            }
+            finally { Reset-ServerLog $other }
         }
-        finally { $other | Stop-SynapseDevServer }
     }
 
     It 'lists every upload of the token, complete and incomplete' {

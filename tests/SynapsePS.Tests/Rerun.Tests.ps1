@@ -9,13 +9,16 @@ BeforeAll {
 
     function Get-CompletedOn($Server, [string] $Name) { @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $Name -and $_.status -eq 'complete' }) }
 
+    # The file's one server holds every test's uploads: the ones of these file names (each test's are its own).
+    function Get-UploadsOf([string[]] $Names) { @(Get-ServerUpload -Server $Server | Where-Object filename -In $Names) }
+
     # Starts an upload of -Path in its own runspace and stops it once its journal is surely written: the server
     # holding the second chunk means the client had the first chunk's answer. Returns whether it got that far.
-    function Stop-UploadAfterJournal($Server, [string] $Path, $Connection) {
-        $ps = New-ModuleRunspace { param($p, $c) Send-SynapseChunkedUpload -LiteralPath $p -Connection $c -ChunkSize 64KB } -ArgumentList $Path, $Connection
+    function Stop-UploadAfterJournal([string] $Path) {
+        $ps = New-ModuleRunspace { param($p, $c) Send-SynapseChunkedUpload -LiteralPath $p -Connection $c -ChunkSize 64KB } -ArgumentList $Path, $Conn
         try {
             $null = $ps.BeginInvoke()
-            $started = Wait-Until -TimeoutSec 30 { @(Get-ServerUpload -Server $Server | Where-Object { $_.offset -ge 128KB }).Count -gt 0 }
+            $started = Wait-Until -TimeoutSec 30 { @(Get-UploadsOf (Split-Path $Path -Leaf) | Where-Object { $_.offset -ge 128KB }).Count -gt 0 }
             $ps.Stop()
             $started
         }
@@ -26,7 +29,7 @@ AfterAll { Complete-TestSession $Server }
 
 Describe 'A batch killed part-way, rerun with -SkipUploaded' {
     It 'skips what finished, resumes what was in flight, uploads the rest: one complete upload per file, nothing sent twice' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '60'
+        Set-ServerFaults $Server @{ latencyMs = 60 }
         $first = $null
         try {
             $dir = Join-Path $TestDrive 'killed-batch'
@@ -35,19 +38,19 @@ Describe 'A batch killed part-way, rerun with -SkipUploaded' {
             $script = Join-Path $TestDrive 'batch.ps1'
             Set-Content -LiteralPath $script -Value @"
 Import-Module '$env:SYNAPSEPS_MODULE'
-Connect-Synapse -BaseUrl '$($slow.Url)' -AccessToken '$Token'
+Connect-Synapse -BaseUrl '$($Server.Url)' -AccessToken '$Token'
 Get-ChildItem -LiteralPath '$dir' | Invoke-SynapseBatchUpload -ThrottleLimit 2 -ChunkSize 64KB -SkipUploaded | ForEach-Object { 'DONE ' + `$_.Name + '|' + `$_.Id }
 "@
             $first = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSEPS_STATE_DIR = $state }
-            (Wait-Until -TimeoutSec 60 -IntervalMs 50 { @(Get-ServerUpload -Server $slow | Where-Object status -EQ 'complete').Count -ge 6 }) | Should -BeTrue
+            (Wait-Until -TimeoutSec 60 -IntervalMs 50 { @(Get-UploadsOf $files.Name | Where-Object status -EQ 'complete').Count -ge 6 }) | Should -BeTrue
             Stop-Process -Id $first.Id -Force
             $first.WaitForExit(10000) | Should -BeTrue
-            $done = @(Get-ServerUpload -Server $slow | Where-Object status -EQ 'complete')
+            $done = @(Get-UploadsOf $files.Name | Where-Object status -EQ 'complete')
             $done.Count | Should -BeLessThan $files.Count -Because 'the kill came part-way'
 
-            Reset-ServerLog $slow
+            Reset-ServerLog $Server
             $env:SYNAPSEPS_STATE_DIR = $state
-            $c = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
+            $c = $Conn
             $rerun = @(Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $c -ThrottleLimit 2 -ChunkSize 64KB -SkipUploaded)
 
             $rerun | Should -HaveCount $files.Count
@@ -60,9 +63,9 @@ Get-ChildItem -LiteralPath '$dir' | Invoke-SynapseBatchUpload -ThrottleLimit 2 -
                 $s.Id | Should -BeIn $done.id -Because 'a skipped file returns its first-run id'
                 $s.Md5 | Should -Be (Get-Md5 $s.FullName)
             }
-            Get-RequestsFor $slow $skipped.Id | Should -HaveCount 0 -Because 'a skipped file sends no request'
+            Get-RequestsFor $Server $skipped.Id | Should -HaveCount 0 -Because 'a skipped file sends no request'
             foreach ($f in $files) {
-                $complete = Get-CompletedOn $slow $f.Name
+                $complete = Get-CompletedOn $Server $f.Name
                 $complete | Should -HaveCount 1 -Because "$($f.Name) must have exactly one complete upload"
                 $complete[0].md5OfStoredBytes | Should -Be (Get-Md5 $f.FullName)
                 ($rerun | Where-Object Name -EQ $f.Name).Id | Should -Be $complete[0].id
@@ -70,16 +73,16 @@ Get-ChildItem -LiteralPath '$dir' | Invoke-SynapseBatchUpload -ThrottleLimit 2 -
             # A file whose first chunk was in flight at the kill never learnt its upload's id (the answer never came),
             # so that partial upload stays orphaned on the server: one per lane at most. Every other file in flight
             # resumed its own upload.
-            @(Get-ServerUpload -Server $slow | Where-Object status -NE 'complete').Count | Should -BeLessOrEqual 2
+            @(Get-UploadsOf $files.Name | Where-Object status -NE 'complete').Count | Should -BeLessOrEqual 2
 
-            Reset-ServerLog $slow
+            Reset-ServerLog $Server
             $third = @(Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -Connection $c -SkipUploaded)
             @($third | Where-Object Skipped) | Should -HaveCount $files.Count
-            @(Get-ServerRequests $slow) | Should -HaveCount 0 -Because 'a rerun of a finished batch sends nothing'
+            @(Get-ServerRequests $Server) | Should -HaveCount 0 -Because 'a rerun of a finished batch sends nothing'
         }
         finally {
             Stop-ChildPwsh $first
-            $slow | Stop-SynapseDevServer
+            Set-ServerFaults $Server @{}
             $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'state'
         }
     }
@@ -186,13 +189,13 @@ Get-Content -LiteralPath '$list' | Invoke-SynapseBatchUpload -ThrottleLimit 4 | 
 
 Describe 'An upload the server finished but this machine never recorded' {
     It 'is recognised from its journal on the rerun, recorded, and returned without a request that changes anything' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '300'
+        Set-ServerFaults $Server @{ latencyMs = 300 }
         try {
             $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'recover-state'
             $file = New-TestFile -Path (Join-Path $TestDrive 'recover.bin') -Length (6 * 64KB) -Seed 9
-            $c = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
+            $c = $Conn
             # An interrupted upload leaves its journal: keep a copy of it.
-            Stop-UploadAfterJournal $slow $file.FullName $c | Should -BeTrue
+            Stop-UploadAfterJournal $file.FullName | Should -BeTrue
             $journal = @(Get-ChildItem -LiteralPath $env:SYNAPSEPS_STATE_DIR -Filter *.json -File)
             $journal | Should -HaveCount 1
             $saved = Get-Content -LiteralPath $journal[0].FullName -Raw
@@ -206,29 +209,29 @@ Describe 'An upload the server finished but this machine never recorded' {
             Set-Content -LiteralPath $journal[0].FullName -Value $saved -NoNewline
             @(Get-SynapseUploadJournal) | Should -HaveCount 1
 
-            Reset-ServerLog $slow
+            Reset-ServerLog $Server
             $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -ChunkSize 64KB
             $r.Id | Should -Be $finished.Id -Because 'the finished upload is this file''s result, never a second upload'
             $r.Md5 | Should -Be (Get-Md5 $file.FullName)
             $r.BytesSent | Should -Be 0
-            @(Get-ServerRequests $slow | Where-Object method -In 'PUT', 'POST') | Should -HaveCount 0
-            @(Get-ServerUpload -Server $slow) | Should -HaveCount 1
+            @(Get-ServerRequests $Server | Where-Object method -In 'PUT', 'POST') | Should -HaveCount 0
+            Get-UploadsOf $file.Name | Should -HaveCount 1
             (Get-SynapseUploadJournal -Completed).Id | Should -Be $finished.Id
             @(Get-SynapseUploadJournal) | Should -HaveCount 0 -Because 'the journal goes once the upload is recorded'
         }
-        finally { $slow | Stop-SynapseDevServer }
+        finally { Set-ServerFaults $Server @{} }
     }
 }
 
 Describe 'Get-SynapseUploadJournal and Remove-SynapseUploadJournal' {
     It 'shows an interrupted upload, and removing it makes the rerun start anew' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '300'
+        Set-ServerFaults $Server @{ latencyMs = 300 }
         try {
             $env:SYNAPSEPS_STATE_DIR = Join-Path $TestDrive 'journal-state'
             $file = New-TestFile -Path (Join-Path $TestDrive 'pending [1].bin') -Length (8 * 64KB) -Seed 5
-            $c = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
-            Stop-UploadAfterJournal $slow $file.FullName $c | Should -BeTrue
-            $upload = @(Get-ServerUpload -Server $slow)[0]
+            $c = $Conn
+            Stop-UploadAfterJournal $file.FullName | Should -BeTrue
+            $upload = @(Get-UploadsOf $file.Name)[0]
 
             $pending = @(Get-SynapseUploadJournal)
             $pending | Should -HaveCount 1
@@ -248,12 +251,12 @@ Describe 'Get-SynapseUploadJournal and Remove-SynapseUploadJournal' {
             Get-SynapseUploadJournal | Remove-SynapseUploadJournal
             @(Get-SynapseUploadJournal) | Should -HaveCount 0
 
-            Set-ServerFaults $slow @{}
+            Set-ServerFaults $Server @{}
             $r = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -ChunkSize 64KB
             $r.Resumed | Should -BeFalse
             $r.Id | Should -Not -Be $upload.id
             $r.BytesSent | Should -Be $file.Length
         }
-        finally { $slow | Stop-SynapseDevServer }
+        finally { Set-ServerFaults $Server @{} }
     }
 }

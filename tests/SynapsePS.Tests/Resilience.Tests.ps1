@@ -4,9 +4,12 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:Server, $script:Conn, $script:Token = Initialize-TestSession res '--seed', '11'
 
-    # PUT requests the server received later than $Since plus a margin (for "nothing is sent after the call ended").
-    function Get-LatePut($Server, [DateTimeOffset] $Since, [double] $MarginSec = 1) {
-        Get-ServerRequests $Server | Where-Object { $_.method -eq 'PUT' -and [DateTimeOffset]::Parse($_.receivedAt) -gt $Since.AddSeconds($MarginSec) }
+    # Chunks of upload -Id that arrived after the first chunk of upload -After (numbers count arrivals), for "nothing
+    # is sent after the call ended": the later upload's answers prove the moment passed, whatever the machine's speed.
+    function Get-PutAfter([string] $Id, [string] $After) {
+        $log = @(Get-ServerRequests $Server | Where-Object method -EQ 'PUT')
+        $first = ($log | Where-Object uploadId -EQ $After | Measure-Object number -Minimum).Minimum
+        $log | Where-Object { $_.uploadId -eq $Id -and $_.number -gt $first }
     }
 }
 AfterAll { Complete-TestSession $Server }
@@ -53,35 +56,38 @@ Describe 'Transient failures' {
         @(Get-ServerRequests $Server | Where-Object method -EQ 'PUT') | Should -HaveCount 3 -Because 'one attempt and two retries'
     }
 
-    It 'waits at least the Retry-After of a 429 (server started with --throttle-rate 1 --throttle-retry-after 2)' {
-        $throttled = Start-SynapseDevServer -ArgumentList '--token', $Token, '--throttle-rate', '1', '--throttle-retry-after', '2', '--max-consecutive-faults', '1'
+    It 'waits at least the Retry-After of a 429 (every chunk throttled once, Retry-After: 2)' {
+        Set-ServerFaults $Server @{ throttleRate = 1; throttleRetryAfterSeconds = 2; maxConsecutiveFaults = 1 }
+        Reset-ServerLog $Server
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'throttled.bin') -Length 1000
-            $c = Connect-Synapse -BaseUrl $throttled.Url -AccessToken $Token -PassThru
-            $r = $file | Send-SynapseChunkedUpload -Connection $c -RetryDelaySec 0.05
+            $r = $file | Send-SynapseChunkedUpload -Connection $Conn -RetryDelaySec 0.05
             $r.Md5 | Should -Be (Get-Md5 $file.FullName)
             $r.Retries | Should -Be 0 -Because 'a Retry-After holds the whole call and uses up no retry'
-            $puts = @(Get-ServerRequests $throttled | Where-Object method -EQ 'PUT')
+            $puts = @(Get-ServerRequests $Server | Where-Object method -EQ 'PUT')
             $puts | Should -HaveCount 2
             $puts[0].status | Should -Be 429
             $puts[1].status | Should -Be 200
             $gap = [DateTimeOffset]::Parse($puts[1].receivedAt) - [DateTimeOffset]::Parse($puts[0].completedAt)
             $gap.TotalSeconds | Should -BeGreaterOrEqual 1.95 -Because 'Retry-After: 2 beats -RetryDelaySec 0.05'
         }
-        finally { $throttled | Stop-SynapseDevServer }
+        finally { Set-ServerFaults $Server @{} }
     }
 }
 
 Describe 'Refusals that no retry can fix' {
     It 'does not retry <Status>: one request per failed file, <ErrorId> (<Category>)' -ForEach @(
-        @{ Status = 401; ErrorId = 'AuthenticationFailed'; Category = 'PermissionDenied'; ServerArgs = @(); UseToken = 'wrong'; Requests = 1; Terminating = $true }
-        @{ Status = 413; ErrorId = 'FileTooLarge'; Category = 'LimitsExceeded'; ServerArgs = @('--max-size', '1000'); UseToken = 'ok'; Requests = 2; Terminating = $false }
-        @{ Status = 507; ErrorId = 'InsufficientStorage'; Category = 'QuotaExceeded'; ServerArgs = @('--quota', '1000'); UseToken = 'ok'; Requests = 1; Terminating = $true }
+        @{ Status = 401; ErrorId = 'AuthenticationFailed'; Category = 'PermissionDenied'; MaxUploadBytes = $null; QuotaAbove = $null; WrongToken = $true; Requests = 1; Terminating = $true }
+        @{ Status = 413; ErrorId = 'FileTooLarge'; Category = 'LimitsExceeded'; MaxUploadBytes = 1000; QuotaAbove = $null; WrongToken = $false; Requests = 2; Terminating = $false }
+        @{ Status = 507; ErrorId = 'InsufficientStorage'; Category = 'QuotaExceeded'; MaxUploadBytes = $null; QuotaAbove = 1000; WrongToken = $false; Requests = 1; Terminating = $true }
     ) {
-        $refusing = Start-SynapseDevServer -ArgumentList (@('--token', 'ok') + $ServerArgs)
+        # The file's one server, limited for this test: a quota of 1000 bytes beyond what it holds already.
+        $held = [long](@(Get-ServerUpload -Server $Server) | Measure-Object offset -Sum).Sum
+        Set-ServerLimits $Server @{ maxUploadBytes = $MaxUploadBytes; quotaBytes = $(if ($null -ne $QuotaAbove) { $held + $QuotaAbove }) }
+        Reset-ServerLog $Server
         try {
             $files = 1..2 | ForEach-Object { New-TestFile -Path (Join-Path $TestDrive "refused-$Status-$_.bin") -Length 5000 -Seed $_ }
-            $c = Connect-Synapse -BaseUrl $refusing.Url -AccessToken $UseToken -PassThru
+            $c = Connect-Synapse -BaseUrl $Server.Url -AccessToken $(if ($WrongToken) { 'wrong' } else { $Token }) -PassThru
             $caught = $null
             $out = $null
             try {
@@ -99,36 +105,37 @@ Describe 'Refusals that no retry can fix' {
                 $e.Exception.StatusCode | Should -Be $Status
                 $e.TargetObject | Should -BeIn $files.FullName
             }
-            $log = @(Get-ServerRequests $refusing)
+            $log = @(Get-ServerRequests $Server)
             $log | Should -HaveCount $Requests -Because 'a refusal is final: no retry'
             $log | ForEach-Object { $_.status | Should -Be $Status }
         }
-        finally { $refusing | Stop-SynapseDevServer }
+        finally { Set-ServerLimits $Server }
     }
 }
 
 Describe 'Resume after the process is killed' {
     It 'resumes the same upload from the server''s offset and sends only the rest' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '100'
+        Set-ServerFaults $Server @{ latencyMs = 100 }
         $first = $null
         $second = $null
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'killed [big].bin') -Length 40MB -Seed 21
+            function Get-Mine { @(Get-ServerUpload -Server $Server | Where-Object filename -EQ $file.Name) }
             $state = Join-Path $TestDrive 'killstate'
             $script = Join-Path $TestDrive 'upload.ps1'
             Set-Content -LiteralPath $script -Value @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$env:SYNAPSEPS_MODULE'
-Connect-Synapse -BaseUrl '$($slow.Url)' -AccessToken '$Token'
+Connect-Synapse -BaseUrl '$($Server.Url)' -AccessToken '$Token'
 `$r = Send-SynapseChunkedUpload -LiteralPath '$($file.FullName)' -ChunkSize 1MB
 'RESULT ' + (`$r | Select-Object Id, Resumed, ResumedFromOffset, BytesSent, Md5, Length | ConvertTo-Json -Compress)
 "@
             $first = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSEPS_STATE_DIR = $state }
-            $started = Wait-Until -TimeoutSec 60 -IntervalMs 50 { @(Get-ServerUpload -Server $slow | Where-Object { $_.offset -ge 2MB }).Count -gt 0 }
+            $started = Wait-Until -TimeoutSec 60 -IntervalMs 50 { @(Get-Mine | Where-Object { $_.offset -ge 2MB }).Count -gt 0 }
             $started | Should -BeTrue -Because "the first run must get a few chunks in before it is killed. $(if ($first.HasExited) { $first.ErrTask.Result })"
             Stop-Process -Id $first.Id -Force
             $first.WaitForExit(10000) | Should -BeTrue
-            $before = @(Get-ServerUpload -Server $slow)
+            $before = Get-Mine
             $before | Should -HaveCount 1
             $before[0].status | Should -Be 'uploading'
             $before[0].offset | Should -BeGreaterThan 0
@@ -147,8 +154,8 @@ Connect-Synapse -BaseUrl '$($slow.Url)' -AccessToken '$Token'
             $r.BytesSent | Should -BeLessThan $file.Length
             $r.BytesSent | Should -Be ($file.Length - $r.ResumedFromOffset)
             $r.Md5 | Should -Be (Get-Md5 $file.FullName)
-            @(Get-ServerUpload -Server $slow) | Should -HaveCount 1 -Because 'no second upload was started'
-            $after = Get-ServerUpload -Server $slow -Id $before[0].id
+            Get-Mine | Should -HaveCount 1 -Because 'no second upload was started'
+            $after = Get-ServerUpload -Server $Server -Id $before[0].id
             $after.status | Should -Be 'complete'
             Get-Md5 $after.storedPath | Should -Be $r.Md5
             (Get-Item -LiteralPath $after.storedPath).Length | Should -Be $file.Length
@@ -157,15 +164,17 @@ Connect-Synapse -BaseUrl '$($slow.Url)' -AccessToken '$Token'
         finally {
             Stop-ChildPwsh $first
             Stop-ChildPwsh $second
-            $slow | Stop-SynapseDevServer
+            Set-ServerFaults $Server @{}
         }
     }
 }
 
 Describe 'Stopping' {
     BeforeAll {
-        $script:Slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '300'
-        $script:SlowConn = Connect-Synapse -BaseUrl $Slow.Url -AccessToken $Token -PassThru
+        # The file's one server, slowed for these tests.
+        $script:Slow = $Server
+        $script:SlowConn = $Conn
+        Set-ServerFaults $Slow @{ latencyMs = 300 }
 
         # Starts Send-SynapseChunkedUpload in its own runspace, stops it once the server holds a few chunks.
         function Stop-SlowUpload([string] $Path) {
@@ -186,7 +195,7 @@ Describe 'Stopping' {
             Remove-ModuleRunspace $ps
         }
     }
-    AfterAll { if ($Slow) { $Slow | Stop-SynapseDevServer } }
+    AfterAll { Set-ServerFaults $Slow @{} }
     AfterEach { Set-ServerFaults $Slow @{ latencyMs = 300 } }
 
     It 'returns within 2 s of Stop(), sends nothing more, keeps a token-free journal, and a rerun resumes' {
@@ -198,8 +207,11 @@ Describe 'Stopping' {
         $stop.Completed | Should -BeTrue
         $upload = Get-ServerUpload -Server $Slow | Where-Object filename -EQ $file.Name
         $upload.status | Should -Be 'uploading'
-        Start-Sleep -Milliseconds 1500
-        @(Get-LatePut $Slow $stop.StoppedAt) | Should -HaveCount 0 -Because 'a stopped upload sends no more chunks'
+        # A later upload on the same slow server: once its chunks are answered, a stopped upload still sending would
+        # have sent its next chunk too.
+        $later = New-TestFile -Path (Join-Path $TestDrive 'after-the-stop.bin') -Length (3 * 64KB) -Seed 33 |
+            Send-SynapseChunkedUpload -Connection $SlowConn -ChunkSize 64KB
+        @(Get-PutAfter $upload.id $later.Id) | Should -HaveCount 0 -Because 'a stopped upload sends no more chunks'
         $journals = @(Get-ChildItem -LiteralPath $env:SYNAPSEPS_STATE_DIR -Filter *.json)
         $journals.Count | Should -BeGreaterThan 0 -Because 'the stopped upload keeps its journal for the rerun'
         ($journals | Get-Content -Raw) -join "`n" | Should -Not -Match $Token
@@ -234,41 +246,33 @@ Describe 'Stopping' {
 
 Describe 'A file that changes during the upload' {
     It 'fails with FileChangedDuringUpload and the server record is never completed' {
-        $slow = Start-SynapseDevServer -ArgumentList '--token', $Token, '--latency-ms', '200'
-        $appender = $null
+        Set-ServerFaults $Server @{ latencyMs = 200 }
+        Reset-ServerLog $Server
+        $upload = $null
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'growing.bin') -Length (10 * 64KB) -Seed 41
-            $conn = Connect-Synapse -BaseUrl $slow.Url -AccessToken $Token -PassThru
-            # Appends 10 bytes once the server holds the first chunk.
-            $appender = Start-ThreadJob -ArgumentList $slow.Url, $file.FullName -ScriptBlock {
-                param($url, $path)
-                $deadline = [DateTime]::UtcNow.AddSeconds(30)
-                while ([DateTime]::UtcNow -lt $deadline) {
-                    $ups = Invoke-RestMethod ($url + '_dev/uploads')
-                    if (@($ups | Where-Object { $_.offset -gt 0 }).Count -gt 0) { break }
-                    Start-Sleep -Milliseconds 20
-                }
-                $s = [IO.File]::Open($path, 'Append', 'Write', 'ReadWrite')
-                try { $s.Write([byte[]]::new(10), 0, 10) } finally { $s.Dispose() }
-                'appended'
-            }
-            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $conn -ChunkSize 64KB -ErrorVariable err -ErrorAction SilentlyContinue
-            $appended = $appender | Wait-Job -Timeout 30 | Receive-Job
-            $appended | Should -Be 'appended'
+            $upload = New-ModuleRunspace { param($path, $conn) Send-SynapseChunkedUpload -LiteralPath $path -Connection $conn -ChunkSize 64KB } -ArgumentList $file.FullName, $Conn
+            $running = $upload.BeginInvoke()
+            # Appends 10 bytes once the server holds the first chunk, with nine slow chunks still to go.
+            (Wait-Until -TimeoutSec 30 -IntervalMs 20 { @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $file.Name -and $_.offset -gt 0 }).Count -gt 0 }) | Should -BeTrue
+            $s = [IO.File]::Open($file.FullName, 'Append', 'Write', 'ReadWrite')
+            try { $s.Write([byte[]]::new(10), 0, 10) } finally { $s.Dispose() }
+            $out = @($upload.EndInvoke($running))
+            $err = @($upload.Streams.Error)
             (Get-Item -LiteralPath $file.FullName).Length | Should -Be (10 * 64KB + 10)
             $out | Should -BeNullOrEmpty
             $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike 'FileChangedDuringUpload,*'
             $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
             $err[0].TargetObject | Should -Be $file.FullName
-            $uploads = @(Get-ServerUpload -Server $slow)
+            $uploads = @(Get-ServerUpload -Server $Server | Where-Object filename -EQ $file.Name)
             $uploads | Should -HaveCount 1
             $uploads[0].status | Should -Be 'uploading'
-            @(Get-ServerRequests $slow | Where-Object method -EQ 'POST') | Should -HaveCount 0 -Because 'the finish is never sent'
+            @(Get-ServerRequests $Server | Where-Object method -EQ 'POST') | Should -HaveCount 0 -Because 'the finish is never sent'
         }
         finally {
-            if ($appender) { $appender | Remove-Job -Force }
-            $slow | Stop-SynapseDevServer
+            Remove-ModuleRunspace $upload
+            Set-ServerFaults $Server @{}
         }
     }
 }

@@ -218,60 +218,82 @@ Describe 'Server refusals' {
 
     It 'maps <Status> to <ErrorId> (<Category>) with one request and the status on the exception' -ForEach @(
         # 507 ends the call instead (Resilience.Tests.ps1, 'Refusals that no retry can fix').
-        @{ Status = 413; ErrorId = 'FileTooLarge'; Category = 'LimitsExceeded'; ServerArgs = @('--max-size', '1000') }
+        @{ Status = 413; ErrorId = 'FileTooLarge'; Category = 'LimitsExceeded'; Limits = @{ maxUploadBytes = 1000 } }
     ) {
-        $limited = Start-SynapseDevServer -ArgumentList (@('--token', 'lim') + $ServerArgs)
+        Set-ServerLimits $Server $Limits
+        Reset-ServerLog $Server
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive "limit-$Status.bin") -Length 5000
-            $c = Connect-Synapse -BaseUrl $limited.Url -AccessToken lim -PassThru
-            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $c -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
+            $out = Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $Conn -RetryDelaySec 0 -ErrorVariable err -ErrorAction SilentlyContinue
             $out | Should -BeNullOrEmpty
             $err | Should -HaveCount 1
             $err[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
             $err[0].CategoryInfo.Category | Should -Be $Category
             $err[0].Exception.StatusCode | Should -Be $Status
             $err[0].TargetObject | Should -Be $file.FullName
-            $requests = @(Get-ServerRequests $limited)
+            $requests = @(Get-ServerRequests $Server)
             $requests | Should -HaveCount 1
             $requests[0].status | Should -Be $Status
-            @(Get-ServerUpload -Server $limited | Where-Object status -EQ 'complete') | Should -HaveCount 0
+            @(Get-ServerUpload -Server $Server | Where-Object { $_.filename -eq $file.Name -and $_.status -eq 'complete' }) | Should -HaveCount 0
         }
-        finally { $limited | Stop-SynapseDevServer }
+        finally { Set-ServerLimits $Server }
     }
 
     It 'turns a file failure into a catchable exception with -ErrorAction Stop' {
-        $limited = Start-SynapseDevServer -ArgumentList '--token', 'lim', '--max-size', '10'
+        Set-ServerLimits $Server @{ maxUploadBytes = 10 }
         try {
             $file = New-TestFile -Path (Join-Path $TestDrive 'stop.bin') -Length 100
             $status = $null
             $errorId = $null
             try {
-                Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection (Connect-Synapse $limited.Url lim -PassThru) -ErrorAction Stop
+                Send-SynapseChunkedUpload -LiteralPath $file.FullName -Connection $Conn -ErrorAction Stop
             }
             catch { $status = $_.Exception.StatusCode; $errorId = $_.FullyQualifiedErrorId; $message = $_.Exception.Message }
             $status | Should -Be 413
             $errorId | Should -BeLike 'FileTooLarge,*'
             $message | Should -Match 'exceeds the limit'
         }
-        finally { $limited | Stop-SynapseDevServer }
+        finally { Set-ServerLimits $Server }
     }
 }
 
 Describe 'Connections' {
-    It 'uses SYNAPSE_BACKEND_HOST and SYNAPSE_ACCESS_TOKEN when no connection is set' {
-        # A fresh pwsh: this session already has a default connection from Connect-Synapse.
-        $file = New-TestFile -Path (Join-Path $TestDrive 'env.bin') -Length 300
+    BeforeAll {
+        # The environment's connection needs a session without a default one (this one has Connect-Synapse's): one
+        # fresh pwsh runs the three cases in turn, setting the variables before each call (they are read per call),
+        # and writes each case's lines under its name.
+        $script:EnvFile = New-TestFile -Path (Join-Path $TestDrive 'env.bin') -Length 300
+        $script:NoConn = @(1, 2 | ForEach-Object { New-TestFile -Path (Join-Path $TestDrive "noconn-$_.bin") -Length 300 })
+        $script:EnvHttpFile = New-TestFile -Path (Join-Path $TestDrive 'env-http.bin') -Length 300
         $script = Join-Path $TestDrive 'env.ps1'
         Set-Content -LiteralPath $script -Value @"
 Import-Module '$env:SYNAPSEPS_MODULE'
-`$r = Send-SynapseChunkedUpload -LiteralPath '$($file.FullName)'
-'ID=' + `$r.Id
-'MD5=' + `$r.Md5
+`$env:SYNAPSE_BACKEND_HOST = ''; `$env:SYNAPSE_ACCESS_TOKEN = ''; `$env:SYNAPSEPS_STATE_DIR = '$(Join-Path $TestDrive 'noconnstate')'
+try { '$($NoConn[0].FullName)', '$($NoConn[1].FullName)' | Send-SynapseChunkedUpload; 'NOCONN NOT TERMINATED' }
+catch { 'NOCONN ERRORID=' + `$_.FullyQualifiedErrorId; 'NOCONN CATEGORY=' + `$_.CategoryInfo.Category }
+
+`$env:SYNAPSE_BACKEND_HOST = 'http://synapse.invalid/api/'; `$env:SYNAPSE_ACCESS_TOKEN = 'env-secret'
+`$env:SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION = ''; `$env:SYNAPSEPS_STATE_DIR = '$(Join-Path $TestDrive 'envhttpstate')'
+try { Send-SynapseChunkedUpload -LiteralPath '$($EnvHttpFile.FullName)'; 'HTTP NOT TERMINATED' }
+catch { 'HTTP ERRORID=' + `$_.FullyQualifiedErrorId; 'HTTP MESSAGE=' + `$_.Exception.Message }
+
+`$env:SYNAPSE_BACKEND_HOST = '$($Server.Url)'; `$env:SYNAPSE_ACCESS_TOKEN = '$Token'; `$env:SYNAPSEPS_STATE_DIR = '$(Join-Path $TestDrive 'envstate')'
+`$r = Send-SynapseChunkedUpload -LiteralPath '$($EnvFile.FullName)'
+'ENV ID=' + `$r.Id
+'ENV MD5=' + `$r.Md5
 "@
-        $p = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSE_BACKEND_HOST = $Server.Url; SYNAPSE_ACCESS_TOKEN = $Token; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'envstate') }
-        try { $p.WaitForExit(60000) | Should -BeTrue } finally { Stop-ChildPwsh $p }
-        $text = $p.OutTask.Result
-        $text | Should -Match ('MD5=' + (Get-Md5 $file.FullName)) -Because $p.ErrTask.Result
+        $p = Start-ChildPwsh -ScriptPath $script
+        try { $p.WaitForExit(120000) | Should -BeTrue } finally { Stop-ChildPwsh $p }
+        $script:EnvErrors = $p.ErrTask.Result
+        $lines = @($p.OutTask.Result -split '\r?\n')
+
+        # What the child wrote for one case, without the case's name.
+        function Get-CaseText([string] $Case) { ($lines | Where-Object { $_ -like "$Case *" } | ForEach-Object { $_.Substring($Case.Length + 1) }) -join "`n" }
+    }
+
+    It 'uses SYNAPSE_BACKEND_HOST and SYNAPSE_ACCESS_TOKEN when no connection is set' {
+        $text = Get-CaseText ENV
+        $text | Should -Match ('MD5=' + (Get-Md5 $EnvFile.FullName)) -Because $EnvErrors
         $id = [regex]::Match($text, 'ID=(\S+)').Groups[1].Value
         $stored = Get-ServerUpload -Server $Server -Id $id
         $stored.status | Should -Be 'complete'
@@ -279,19 +301,10 @@ Import-Module '$env:SYNAPSEPS_MODULE'
     }
 
     It 'ends the call with ConnectionNotConfigured when there is no connection at all' {
-        $a = New-TestFile -Path (Join-Path $TestDrive 'noconn-a.bin') -Length 300
-        $b = New-TestFile -Path (Join-Path $TestDrive 'noconn-b.bin') -Length 300
-        $script = Join-Path $TestDrive 'noconn.ps1'
-        Set-Content -LiteralPath $script -Value @"
-Import-Module '$env:SYNAPSEPS_MODULE'
-try { '$($a.FullName)', '$($b.FullName)' | Send-SynapseChunkedUpload; 'NOT TERMINATED' }
-catch { 'ERRORID=' + `$_.FullyQualifiedErrorId; 'CATEGORY=' + `$_.CategoryInfo.Category }
-"@
-        $p = Start-ChildPwsh -ScriptPath $script -Environment @{ SYNAPSE_BACKEND_HOST = ''; SYNAPSE_ACCESS_TOKEN = ''; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'noconnstate') }
-        try { $p.WaitForExit(60000) | Should -BeTrue } finally { Stop-ChildPwsh $p }
-        $p.OutTask.Result | Should -Match 'ERRORID=ConnectionNotConfigured,' -Because $p.ErrTask.Result
-        $p.OutTask.Result | Should -Match 'CATEGORY=InvalidOperation'
-        $p.OutTask.Result | Should -Not -Match 'NOT TERMINATED'
+        $text = Get-CaseText NOCONN
+        $text | Should -Match 'ERRORID=ConnectionNotConfigured,' -Because $EnvErrors
+        $text | Should -Match 'CATEGORY=InvalidOperation'
+        $text | Should -Not -Match 'NOT TERMINATED'
     }
 
     It 'never shows the tokens: connection object, JSON, tables, verbose output, results' {
@@ -384,20 +397,8 @@ catch { 'ERRORID=' + `$_.FullyQualifiedErrorId; 'CATEGORY=' + `$_.CategoryInfo.C
     }
 
     It 'refuses plain http from SYNAPSE_BACKEND_HOST naming SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION' {
-        $file = New-TestFile -Path (Join-Path $TestDrive 'env-http.bin') -Length 300
-        $script = Join-Path $TestDrive 'env-http.ps1'
-        Set-Content -LiteralPath $script -Value @"
-Import-Module '$env:SYNAPSEPS_MODULE'
-try { Send-SynapseChunkedUpload -LiteralPath '$($file.FullName)'; 'NOT TERMINATED' }
-catch { 'ERRORID=' + `$_.FullyQualifiedErrorId; 'MESSAGE=' + `$_.Exception.Message }
-"@
-        $p = Start-ChildPwsh -ScriptPath $script -Environment @{
-            SYNAPSE_BACKEND_HOST = 'http://synapse.invalid/api/'; SYNAPSE_ACCESS_TOKEN = 'env-secret'
-            SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION = ''; SYNAPSEPS_STATE_DIR = (Join-Path $TestDrive 'envhttpstate')
-        }
-        try { $p.WaitForExit(60000) | Should -BeTrue } finally { Stop-ChildPwsh $p }
-        $text = $p.OutTask.Result
-        $text | Should -Match 'ERRORID=InvalidConnection,' -Because $p.ErrTask.Result
+        $text = Get-CaseText HTTP
+        $text | Should -Match 'ERRORID=InvalidConnection,' -Because $EnvErrors
         $text | Should -Match 'SYNAPSE_ALLOW_UNENCRYPTED_AUTHENTICATION=1'
         $text | Should -Not -Match 'NOT TERMINATED'
         $text | Should -Not -Match 'env-secret'

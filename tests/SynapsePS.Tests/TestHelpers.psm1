@@ -63,6 +63,12 @@ function Set-ServerFaults {
     $null = Invoke-SynapseDevApi -Server $Server -Path faults -Method POST -Body $Faults
 }
 
+function Set-ServerLimits {
+    # Replaces the server's upload limit and quota (POST /_dev/limits, as --max-size and --quota); @{} turns both off.
+    param([Parameter(Mandatory, Position = 0)] $Server, [Parameter(Position = 1)] [hashtable] $Limits = @{})
+    $null = Invoke-SynapseDevApi -Server $Server -Path limits -Method POST -Body $Limits
+}
+
 function Start-ChildPwsh {
     # Starts a child pwsh running a script file; returns the Process with OutTask/ErrTask (its output).
     param([Parameter(Mandatory)] [string] $ScriptPath, [hashtable] $Environment = @{})
@@ -152,6 +158,19 @@ function Invoke-InModuleRunspace {
     finally { Remove-ModuleRunspace $ps }
 }
 
+function Get-HostText {
+    # Runs -Script in this session and returns its output and what it wrote to the host (What if: lines), read
+    # back from a transcript of the session with the host's line wrapping undone.
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $Script)
+    $path = Join-Path ([IO.Path]::GetTempPath()) ('synapseps-host-' + [guid]::NewGuid().ToString('N') + '.txt')
+    $null = Start-Transcript -LiteralPath $path -UseMinimalHeader
+    try { $output = & $Script }
+    finally { $null = Stop-Transcript }
+    $text = (Get-Content -LiteralPath $path -Raw) -replace '\r?\n', ''
+    Remove-Item -LiteralPath $path -ErrorAction Ignore
+    [pscustomobject]@{ Output = @($output); Text = $text }
+}
+
 function Wait-Until {
     # Polls a condition (bounded); returns whether it became true.
     param([Parameter(Mandatory, Position = 0)] [scriptblock] $Condition, [double] $TimeoutSec = 30, [int] $IntervalMs = 100)
@@ -164,6 +183,6 @@ function Wait-Until {
 }
 
 Export-ModuleMember -Function Initialize-TestSession, Complete-TestSession, New-ModuleRunspace, Remove-ModuleRunspace, Invoke-InModuleRunspace,
-    New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults,
-    Start-ChildPwsh, Stop-ChildPwsh, Wait-Until,
+    New-TestFile, Get-Md5, Get-ServerUpload, Get-ServerRequests, Reset-ServerLog, Set-ServerFaults, Set-ServerLimits,
+    Start-ChildPwsh, Stop-ChildPwsh, Get-HostText, Wait-Until,
     Start-SynapseDevServer, Stop-SynapseDevServer, Restart-SynapseDevServer, Invoke-SynapseDevApi, Start-SynapseTestProxy, Get-SynapseProxyLog
