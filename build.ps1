@@ -121,6 +121,8 @@ function Invoke-Test {
         'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'protocol, resilience, resume, batch, folders, records and networks, netstandard2.0 engine' `
             @('Send-SynapseChunkedUpload', 'Resilience', 'Batch', 'Folders', 'Rerun', 'RecordShapes', 'Records', 'Network' | ForEach-Object { Join-Path $pesterTests "$_.Tests.ps1" } | Where-Object { Test-Path $_ }) `
             $results @{ SYNAPSEPS_TEST_ENGINE = 'netstandard2.0' }
+        # The netstandard2.0 engine on a .NET Framework-profile runtime (Mono, installed here when missing).
+        '.NET Framework profile (Mono)'        = & (Join-Path $Root 'tools/Invoke-FrameworkCheck.ps1') -Root $Root -ModuleOut $ModuleOut -Configuration $Configuration
     }
 
     Write-Host ''
