@@ -122,6 +122,8 @@ function Invoke-Test {
         'Pester (net8.0 engine)'               = Invoke-PesterRun 'whole suite, net8.0 engine' @($pesterTests) $results
         'Pester (netstandard2.0 engine)'       = Invoke-PesterRun 'the cmdlets on the netstandard2.0 engine' `
             @(Join-Path $Root 'tests/SynapsePS.Tests.NetStandard') $results @{ SYNAPSEPS_TEST_ENGINE = 'netstandard2.0' }
+        # The netstandard2.0 engine on a .NET Framework-profile runtime (Mono, installed here when missing).
+        '.NET Framework profile (Mono)'        = & (Join-Path $Root 'tools/Invoke-FrameworkCheck.ps1') -Root $Root -ModuleOut $ModuleOut -Configuration $Configuration
     }
 
     Write-Host ''

@@ -92,6 +92,10 @@ public sealed class DevServerOptions
           --lose-ack-rate R        share stored but answered by a dropped connection
           --stall-rate R           share that stop being read part-way through the body
           --stall-seconds S        how long a stall lasts (default 30)
+          --stall-reply-rate R     share stored and answered with headers only, the body never sent (the
+                                   connection is cut after --stall-seconds)
+          --drip-reply-rate R      share stored and answered with headers, then the body one byte at a time
+          --drip-seconds S         the time between two bytes of a dripped body (default 5)
           --latency-ms N           delay before every chunk answer
           --max-consecutive-faults N  at most N faults in a row for the same chunk (default 2)
           --seed N                 seed of the fault dice
@@ -179,6 +183,9 @@ public sealed class DevServerOptions
                 case "--lose-ack-rate": o.Faults.LoseAckRate = Rate(); break;
                 case "--stall-rate": o.Faults.StallRate = Rate(); break;
                 case "--stall-seconds": o.Faults.StallSeconds = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--stall-reply-rate": o.Faults.StallReplyRate = Rate(); break;
+                case "--drip-reply-rate": o.Faults.DripReplyRate = Rate(); break;
+                case "--drip-seconds": o.Faults.DripSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-consecutive-faults": o.Faults.MaxConsecutiveFaults = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--seed": o.Faults.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;

@@ -1,6 +1,6 @@
 namespace SynapsePS.DevServer;
 
-internal enum FaultKind { None, Throttle, Fail, Drop, LoseAck, Stall }
+internal enum FaultKind { None, Throttle, Fail, Drop, LoseAck, Stall, StallReply, DripReply }
 
 /// <summary>
 /// Rolls the dice for each chunk request. Never injects more than MaxConsecutiveFaults in a row for the same
@@ -41,7 +41,9 @@ internal sealed class FaultInjector(FaultOptions options)
                 Roll(o.FailRate) ? FaultKind.Fail :
                 Roll(o.DropRate) ? FaultKind.Drop :
                 Roll(o.LoseAckRate) ? FaultKind.LoseAck :
-                Roll(o.StallRate) ? FaultKind.Stall : FaultKind.None;
+                Roll(o.StallRate) ? FaultKind.Stall :
+                Roll(o.StallReplyRate) ? FaultKind.StallReply :
+                Roll(o.DripReplyRate) ? FaultKind.DripReply : FaultKind.None;
             if (fault != FaultKind.None) _consecutive[chunkKey] = inARow + 1;
             return fault;
         }

@@ -18,6 +18,11 @@ public sealed class FaultOptions
     public double LoseAckRate { get; set; }
     public double StallRate { get; set; }
     public int StallSeconds { get; set; } = 30;
+    /// <summary>Share of chunks stored and answered with headers only: the body never comes (for StallSeconds, then the connection is cut).</summary>
+    public double StallReplyRate { get; set; }
+    /// <summary>Share of chunks stored and answered with headers, then the body one byte every DripSeconds.</summary>
+    public double DripReplyRate { get; set; }
+    public double DripSeconds { get; set; } = 5;
     public int LatencyMs { get; set; }
     /// <summary>Never more faults than this in a row for one chunk, so a client with enough retries always finishes.</summary>
     public int MaxConsecutiveFaults { get; set; } = 2;
@@ -58,6 +63,7 @@ public sealed class FaultOptions
         FailRate = other.FailRate; FailStatuses = other.FailStatuses; RetryAfterSeconds = other.RetryAfterSeconds;
         ThrottleRate = other.ThrottleRate; ThrottleRetryAfterSeconds = other.ThrottleRetryAfterSeconds;
         DropRate = other.DropRate; LoseAckRate = other.LoseAckRate; StallRate = other.StallRate; StallSeconds = other.StallSeconds;
+        StallReplyRate = other.StallReplyRate; DripReplyRate = other.DripReplyRate; DripSeconds = other.DripSeconds;
         LatencyMs = other.LatencyMs; MaxConsecutiveFaults = other.MaxConsecutiveFaults; Seed = other.Seed; Methods = other.Methods;
         FinishLie = other.FinishLie;
         RefuseStatus = other.RefuseStatus; RefuseSeconds = other.RefuseSeconds; RefuseRetryAfterSeconds = other.RefuseRetryAfterSeconds;
@@ -74,7 +80,8 @@ public sealed class FaultOptions
     };
 
     private string? RefusalProblem() =>
-        RefuseStatus is { } status && status is < 400 or > 599 ? $"refuseStatus takes an HTTP error status (400-599), not {status}."
+        DripSeconds <= 0 ? "dripSeconds takes a positive number of seconds."
+        : RefuseStatus is { } status && status is < 400 or > 599 ? $"refuseStatus takes an HTTP error status (400-599), not {status}."
         : RefuseSeconds is <= 0 ? "refuseSeconds takes a positive number of seconds."
         : RefuseRetryAfterSeconds is < 0 ? "refuseRetryAfterSeconds takes zero or more seconds."
         : RefuseStatus is null && (RefuseSeconds is not null || RefuseRetryAfterSeconds is not null) ? "refuseSeconds and refuseRetryAfterSeconds need refuseStatus."

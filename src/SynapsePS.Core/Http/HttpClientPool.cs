@@ -41,8 +41,10 @@ internal static class HttpClientPool
 
     private static string Hash(string? secret)
     {
-        using var sha = SHA256.Create();
-        var digest = sha.ComputeHash(Encoding.UTF8.GetBytes(secret ?? ""));
+        // The system's SHA-256, allowed under FIPS policy (SHA256.Create() on .NET Framework is not).
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes(secret ?? ""));
+        var digest = sha.GetHashAndReset();
         return BitConverter.ToString(digest).Replace("-", "");
     }
 }

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http;
 using System.Net.Security;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 
 namespace SynapsePS.Http;
@@ -84,14 +83,25 @@ internal sealed class PooledHttpClient
     public SynapseClientException ProxyRefusal(Uri url, Exception? inner)
     {
         // Only an explicit proxy is named: it never carries userinfo. An environment proxy might.
-        var proxy = Settings.Proxy is { } p ? "The proxy " + p.GetLeftPart(UriPartial.Authority) : "The proxy (from the system or HTTPS_PROXY/HTTP_PROXY)";
+        var proxy = Settings.Proxy is { } p ? "The proxy " + p.GetLeftPart(UriPartial.Authority) : "The proxy " + PlatformProxySource;
         var why = Settings.HasProxyCredential || Settings.ProxyUseDefaultCredentials
             ? "it did not accept the proxy credential" : "it needs a credential";
         return new SynapseClientException(SynapseErrorKind.ProxyAuthenticationRequired,
             $"{proxy} answered 407 Proxy Authentication Required for {url.GetLeftPart(UriPartial.Authority)}: {why}. " +
-            "Pass the right one with Connect-Synapse -ProxyCredential (or -ProxyUseDefaultCredentials for Windows authentication).",
+            "Pass the right one with Connect-Synapse -ProxyCredential (or -ProxyUseDefaultCredentials for Windows authentication), " +
+            "or name the proxy with Connect-Synapse -Proxy.",
             statusCode: 407, inner: inner);
     }
+
+    /// <summary>Where the platform's proxy came from, as the platform that sends the request reads it.</summary>
+    private static string PlatformProxySource =>
+#if NET8_0_OR_GREATER
+        "(from the system settings, or HTTPS_PROXY/HTTP_PROXY)";
+#else
+        ServicePointTuner.Applies
+            ? "(Windows PowerShell 5.1 takes it from the Internet Options of the account it runs as, not from 'netsh winhttp' or HTTPS_PROXY; a task running as SYSTEM usually has none)"
+            : "(from the system settings, or HTTPS_PROXY/HTTP_PROXY)";
+#endif
 
     private bool Validate(string host, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -147,10 +157,6 @@ internal sealed class PooledHttpClient
             return certificate!;
         };
 #else
-        if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal))
-        {
-            ConfigureServicePointManager();
-        }
         var handler = new HttpClientHandler
         {
             AllowAutoRedirect = false,
@@ -158,7 +164,7 @@ internal sealed class PooledHttpClient
             AutomaticDecompression = DecompressionMethods.None,
         };
         try { handler.MaxConnectionsPerServer = MaxConnectionsPerServer; }
-        catch (PlatformNotSupportedException) { /* .NET Framework: ServicePointManager governs it */ }
+        catch (PlatformNotSupportedException) { /* ServicePointTuner sets it on our origin's service point */ }
         handler.ServerCertificateCustomValidationCallback = (request, cert, chain, errors) =>
             Validate(request.RequestUri?.Host ?? "", cert, chain, errors);
         if (certificate is not null)
@@ -181,17 +187,15 @@ internal sealed class PooledHttpClient
             // The platform's proxy, answered with these credentials when it asks.
             handler.DefaultProxyCredentials = proxyCredentials;
         }
+#if !NET8_0_OR_GREATER
+        // HttpWebRequest underneath (.NET Framework, Mono): its settings live on service points, not on the handler.
+        if (ServicePointTuner.Applies)
+        {
+            ServicePointTuner.AllowTls12();
+            return new ServicePointTuner(handler, handler.UseProxy ? handler.Proxy ?? WebRequest.DefaultWebProxy : null);
+        }
+#endif
+        // On .NET, SocketsHttpHandler (also under HttpClientHandler) already opens every connection with NoDelay.
         return handler;
     }
-
-#if !NET8_0_OR_GREATER
-    private static void ConfigureServicePointManager()
-    {
-        // Windows PowerShell 5.1: allow TLS 1.2 and as many parallel connections as -ThrottleLimit asks for.
-        ServicePointManager.SecurityProtocol |= SecurityProtocolType.Tls12;
-        if (ServicePointManager.DefaultConnectionLimit < MaxConnectionsPerServer)
-            ServicePointManager.DefaultConnectionLimit = MaxConnectionsPerServer;
-        ServicePointManager.Expect100Continue = false;
-    }
-#endif
 }

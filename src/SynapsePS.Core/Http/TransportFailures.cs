@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
@@ -30,6 +31,9 @@ internal static class TransportFailures
     }
 
     /// <summary>The peer closed the connection (no answer, or an answer cut short).</summary>
+    /// <summary>Whether the exchange failed after the reply's headers arrived, while its body was held back.</summary>
+    public static bool IsReplyHeldBack(Exception? ex) => ex is ReplyHeldBackException;
+
     public static bool IsConnectionClosed(Exception? ex)
     {
         for (; ex is not null; ex = ex.InnerException)
@@ -80,5 +84,13 @@ internal static class TransportFailures
         // netstandard2.0 has no HttpRequestException.StatusCode; the .NET (Core) runtime that loads this build does.
         return ex.GetType().GetProperty("StatusCode")?.GetValue(ex) as HttpStatusCode?;
 #endif
+    }
+}
+
+/// <summary>A reply whose headers arrived and whose body then stalled, dripped or broke off: the server was there.</summary>
+internal sealed class ReplyHeldBackException : IOException
+{
+    public ReplyHeldBackException(Exception inner) : base("The reply's headers arrived, its body did not arrive whole.", inner)
+    {
     }
 }

@@ -162,7 +162,9 @@ internal sealed class ChunkedUploadProtocol
                 }
                 catch (Exception ex) when (!ct.IsCancellationRequested && IsTransport(ex))
                 {
-                    throw TransportError(ex, watchdog.Token.IsCancellationRequested, url);
+                    // The headers were an answer: the server is there, and a reply it then holds back is an outage
+                    // of a server that stopped answering, never a wrong address (FailureClassifier.ServerAnswered).
+                    throw TransportError(new ReplyHeldBackException(ex), watchdog.Token.IsCancellationRequested, url, inReply: true);
                 }
 
                 var status = (int)response.StatusCode;
@@ -202,22 +204,45 @@ internal sealed class ChunkedUploadProtocol
         if (_connection.RevealAgentToken() is { } agent) headers.TryAddWithoutValidation("SYNAPSE-Agent", "Token " + agent);
     }
 
+    /// <summary>
+    /// Reads the reply's body, which must arrive whole within the request timeout of its headers: a body that stalls
+    /// or drips a byte at a time is cut as a server that stopped answering is. Replies are small JSON records.
+    /// </summary>
     private static async Task<(string Text, bool Cut)> ReadBodyAsync(HttpResponseMessage response, InactivityWatchdog watchdog, int maxBytes)
     {
-        // Replies are small JSON records; keep at most a bounded amount so a misbehaving proxy can't flood memory.
+        // From the headers on, the watchdog is the body's deadline: reads no longer push it back.
+        watchdog.Kick();
+        // .NET Framework's response stream ignores the token: disposing the response is what ends its read.
+        using var abort = watchdog.Token.Register(static r => ((HttpResponseMessage)r!).Dispose(), response);
         using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        // Keep at most a bounded amount so a misbehaving proxy can't flood memory.
         using var kept = new MemoryStream();
         var buffer = new byte[16 * 1024];
         int n;
         var cut = false;
-        while ((n = await stream.ReadAsync(buffer, 0, buffer.Length, watchdog.Token).ConfigureAwait(false)) > 0)
+        while ((n = await ReadBeforeAsync(stream, buffer, watchdog.Token).ConfigureAwait(false)) > 0)
         {
-            watchdog.Kick();
             var room = maxBytes - (int)kept.Length;
             if (n > room) cut = true;
             if (room > 0) kept.Write(buffer, 0, Math.Min(n, room));
         }
         return (Encoding.UTF8.GetString(kept.GetBuffer(), 0, (int)kept.Length), cut);
+    }
+
+    /// <summary>One read, given up when the deadline passes even where the stream does not watch the token.</summary>
+    private static async Task<int> ReadBeforeAsync(Stream stream, byte[] buffer, CancellationToken deadline)
+    {
+        var read = stream.ReadAsync(buffer, 0, buffer.Length, deadline);
+        if (read.IsCompleted) return await read.ConfigureAwait(false);
+        var passed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (deadline.Register(static p => ((TaskCompletionSource<bool>)p!).TrySetResult(true), passed))
+        {
+            if (await Task.WhenAny(read, passed.Task).ConfigureAwait(false) == read) return await read.ConfigureAwait(false);
+        }
+        // The abandoned read ends when the response is disposed; its failure is expected and observed here.
+        _ = read.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        throw new OperationCanceledException(deadline);
     }
 
     private static SynapseClientException TooLarge(Uri url, int maxBytes) =>
@@ -248,15 +273,17 @@ internal sealed class ChunkedUploadProtocol
     private static bool IsTransport(Exception ex) =>
         ex is HttpRequestException or IOException or OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException;
 
-    private SynapseClientException TransportError(Exception ex, bool timedOut, Uri url)
+    private SynapseClientException TransportError(Exception ex, bool timedOut, Uri url, bool inReply = false)
     {
         if (_client.RefusalFor(ex, url) is { } refusal) return refusal;
         if (FailureClassifier.RefusesClientCertificate(_client.AskedForCertificate(url), _client.HasAnswered(url), ex))
             return _client.CertificateHangUp(url, ex);
         if (timedOut)
         {
-            return new SynapseClientException(SynapseErrorKind.RequestTimedOut,
-                $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}; the connection was abandoned.", inner: ex,
+            var what = inReply
+                ? $"The reply from {url.AbsolutePath} did not arrive whole within {RetryPolicy.Seconds(_options.Timeout)} of its headers"
+                : $"No progress for {RetryPolicy.Seconds(_options.Timeout)} on {url.AbsolutePath}";
+            return new SynapseClientException(SynapseErrorKind.RequestTimedOut, what + "; the connection was abandoned.", inner: ex,
                 isTransient: FailureClassifier.MayChange(SynapseErrorKind.RequestTimedOut, null));
         }
         var root = ex;

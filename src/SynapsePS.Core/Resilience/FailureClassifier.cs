@@ -52,9 +52,13 @@ public sealed class FailureClassifier
     internal static bool AsksEveryoneToWait(SynapseClientException failure) =>
         failure.RetryAfter is { } wait && wait > TimeSpan.Zero && failure.StatusCode is 429 or 503;
 
-    /// <summary>Whether the server took part in the failure (anything but "gone" or "wait"): its outage clock starts afresh.</summary>
+    /// <summary>
+    /// Whether the server took part in the failure (anything but "gone" or "wait"), or sent a reply's headers and then
+    /// held its body back: its outage clock starts afresh (the held reply is still retried, and waited out as an outage).
+    /// </summary>
     internal static bool ServerAnswered(SynapseClientException failure) =>
-        failure.StatusCode is not null && !ServerSeemsGone(failure) && !AsksEveryoneToWait(failure);
+        failure.StatusCode is not null ? !ServerSeemsGone(failure) && !AsksEveryoneToWait(failure)
+            : Http.TransportFailures.IsReplyHeldBack(failure.InnerException);
 
     /// <summary>
     /// Whether the request reached the server, which then dropped the connection (a server stopped mid-exchange):

@@ -15,7 +15,9 @@ internal static class FileKey
 
 #if !NET8_0_OR_GREATER
     // A rerun hashes a key per file, tens of thousands a second: one hasher per thread instead of one per key.
-    [ThreadStatic] private static SHA256? t_sha;
+    // IncrementalHash is the system's own SHA-256 (CNG on .NET Framework), which FIPS policy allows; SHA256.Create()
+    // there is SHA256Managed, which that policy refuses before MD5's clear HashAlgorithmUnavailable could be said.
+    [ThreadStatic] private static IncrementalHash? t_sha;
 #endif
 
     public static byte[] HashOf(Uri baseUrl, string fullName)
@@ -24,7 +26,9 @@ internal static class FileKey
 #if NET8_0_OR_GREATER
         return SHA256.HashData(key);
 #else
-        return (t_sha ??= SHA256.Create()).ComputeHash(key);
+        var sha = t_sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(key);
+        return sha.GetHashAndReset();
 #endif
     }
 

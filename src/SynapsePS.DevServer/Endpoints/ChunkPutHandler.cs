@@ -28,6 +28,8 @@ internal sealed class ChunkPutHandler(DevServerOptions options, UploadStore stor
             FaultKind.Drop => "drop",
             FaultKind.LoseAck => "lose-ack",
             FaultKind.Stall => "stall",
+            FaultKind.StallReply => "stall-reply",
+            FaultKind.DripReply => "drip-reply",
             _ => null,
         };
         switch (fault)
@@ -81,6 +83,12 @@ internal sealed class ChunkPutHandler(DevServerOptions options, UploadStore stor
             if (isNew && !accepted) store.Forget(upload.Id);
         }
 
+        if (fault is FaultKind.StallReply or FaultKind.DripReply)
+        {
+            // Stored, and the reply held back: the faults in a row still count, so the retry gets a plain answer.
+            await ReplySlowlyAsync(ctx, note, records.Record(ctx, upload), fault == FaultKind.DripReply);
+            return;
+        }
         faults.Succeeded(chunkKey);
         if (fault == FaultKind.LoseAck)
         {
@@ -91,5 +99,36 @@ internal sealed class ChunkPutHandler(DevServerOptions options, UploadStore stor
         }
         if (options.Faults.LatencyMs > 0) await Task.Delay(options.Faults.LatencyMs, ctx.RequestAborted);
         await ReplyAsync(ctx, 200, records.Record(ctx, upload));
+    }
+
+    /// <summary>The chunk is stored; its reply's headers go out at once, its body never (stall) or a byte at a time (drip).</summary>
+    private async Task ReplySlowlyAsync(HttpContext ctx, RequestNote note, object record, bool drip)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(Json(record));
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "application/json";
+        ctx.Response.ContentLength = body.Length;
+        await ctx.Response.StartAsync(ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+        try
+        {
+            if (!drip)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(options.Faults.StallSeconds), ctx.RequestAborted);
+            }
+            else
+            {
+                for (var i = 0; i < body.Length; i++)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(options.Faults.DripSeconds), ctx.RequestAborted);
+                    await ctx.Response.Body.WriteAsync(body.AsMemory(i, 1), ctx.RequestAborted);
+                    await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+                }
+                return;
+            }
+        }
+        catch (OperationCanceledException) { }
+        note.Aborted = true;
+        ctx.Abort();
     }
 }

@@ -12,8 +12,10 @@ internal static class Replies
     {
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(JsonSerializer.Serialize(body, s_json), ctx.RequestAborted);
+        await ctx.Response.WriteAsync(Json(body), ctx.RequestAborted);
     }
+
+    public static string Json(object body) => JsonSerializer.Serialize(body, s_json);
 
     /// <summary>Reads what is left of the body (as a proxy in front of Django would have), then answers.</summary>
     public static async Task DiscardAndReplyAsync(HttpContext ctx, int status, object body)

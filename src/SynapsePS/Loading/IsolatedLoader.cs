@@ -1,5 +1,6 @@
 using System.IO;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 
 namespace SynapsePS.Loading;
@@ -10,11 +11,14 @@ namespace SynapsePS.Loading;
 /// (the public types) loads into the default context, where PowerShell can resolve its type names; the private
 /// context defers to it, so both sides see one set of those types.
 /// Kept in its own class so Windows PowerShell never JIT-compiles a reference to AssemblyLoadContext.
+/// It answers only SynapsePS.Core and SynapsePS.Model in the default context: other modules' requests are left alone.
 /// </summary>
 internal static class IsolatedLoader
 {
     private static DependencyLoadContext? s_context;
 
+    /// <summary>Not inlined: Windows PowerShell must never JIT-compile a reference to AssemblyLoadContext.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Register(string moduleDirectory, string dependencies)
     {
         if (s_context is not null) return;

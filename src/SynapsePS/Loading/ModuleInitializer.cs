@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Management.Automation;
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace SynapsePS.Loading;
@@ -33,27 +32,5 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
 
         if (isCore) IsolatedLoader.Register(moduleDirectory, dependencies);
         else FrameworkLoader.Register(moduleDirectory, dependencies);
-    }
-}
-
-/// <summary>.NET Framework: serve our assemblies to the one AppDomain on request.</summary>
-internal static class FrameworkLoader
-{
-    private static string[]? s_directories;
-
-    public static void Register(string moduleDirectory, string dependencies)
-    {
-        if (s_directories is not null) return;
-        s_directories = new[] { moduleDirectory, dependencies };
-        AppDomain.CurrentDomain.AssemblyResolve += (_, args) =>
-        {
-            var name = new AssemblyName(args.Name).Name;
-            foreach (var directory in s_directories)
-            {
-                var path = Path.Combine(directory, name + ".dll");
-                if (File.Exists(path)) return Assembly.LoadFrom(path);
-            }
-            return null;
-        };
     }
 }

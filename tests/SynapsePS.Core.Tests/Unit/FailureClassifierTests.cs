@@ -201,6 +201,8 @@ public sealed class FailureClassifierTests
             inner: new HttpRequestException("test", new SocketException((int)SocketError.ConnectionRefused))),
         "dropped" => new(SynapseErrorKind.ConnectionFailed, "test", isTransient: true,
             inner: new IOException("test", new SocketException((int)SocketError.ConnectionReset))),
+        "held reply" => new(SynapseErrorKind.RequestTimedOut, "test", isTransient: true,
+            inner: new SynapsePS.Http.ReplyHeldBackException(new OperationCanceledException())),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
     };
 
@@ -226,7 +228,19 @@ public sealed class FailureClassifierTests
         { ServerSighting.Answered, "refused", false, ServerSighting.Answered },
         { ServerSighting.Refused, "dropped", false, ServerSighting.Refused },
         { ServerSighting.Refused, "400", false, ServerSighting.Answered },
+        // Headers, then a body that stalled or dripped: the server is there (and the request is retried, see below).
+        { ServerSighting.None, "held reply", false, ServerSighting.Answered },
+        { ServerSighting.Reached, "held reply", true, ServerSighting.Answered },
     };
+
+    [Fact]
+    public void A_held_reply_restarts_the_outage_clock_and_is_still_a_server_that_stopped_answering()
+    {
+        var held = Outcome("held reply")!;
+        Assert.True(FailureClassifier.ServerAnswered(held));
+        Assert.True(FailureClassifier.ServerSeemsGone(held));
+        Assert.False(FailureClassifier.ServerAnswered(Outcome("dropped")!));
+    }
 
     [Theory]
     [MemberData(nameof(Sightings))]
