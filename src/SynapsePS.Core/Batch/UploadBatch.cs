@@ -192,11 +192,12 @@ public sealed partial class UploadBatch
             _budget.NotStartedAlso(1);   // held by an outage until the budget's cut: never started
             return false;
         }
-        if (!_budget.TryAdmit())
+        if (_cancellation.IsCancellationRequested || !_budget.TryAdmit())
         {
-            // The budget passed while the file waited for a lane or for the server.
+            // The call ended, or the budget passed, while the file waited for a lane or for the server.
             _free.Release();
             file.Dispose();
+            _cancellation.ThrowIfCancellationRequested();
             return false;
         }
         Start(file, claim);
@@ -234,6 +235,7 @@ public sealed partial class UploadBatch
     {
         var (fullName, length) = (file.FullName, file.Length);
         BatchUploadResult? result = null;
+        SynapseClientException? end = null;
         try
         {
             var upload = await _client.UploadAsync(file, lane.Progress, _log, _uploads.Token).ConfigureAwait(false);
@@ -246,7 +248,7 @@ public sealed partial class UploadBatch
         }
         catch (SynapseClientException ex) when (FailureClassifier.EndsTheCall(ex))
         {
-            EndCall(ex);   // no file of the call can succeed: the call's end, not this file's failure
+            end = ex;   // no file of the call can succeed: the call's end, not this file's failure
         }
         catch (SynapseClientException ex)
         {
@@ -258,15 +260,17 @@ public sealed partial class UploadBatch
             result = new BatchUploadResult(fullName, length, null, Failures.Unexpected(ex, fullName));
         }
 
+        // The call's end, and a failure over -MaxFailures, are known before the lane is free: no new file takes it.
+        if (end is not null) EndCall(end);
         claim.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
-        _free.Release();
         try
         {
             if (result is not null) Settle(result);
         }
         finally
         {
+            _free.Release();
             TaskCompletionSource<bool>? idle = null;
             lock (_gate)
             {

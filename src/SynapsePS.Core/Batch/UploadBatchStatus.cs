@@ -84,12 +84,24 @@ public sealed partial class UploadBatch
                 "with its own error; the uploads in flight keep their journals and resume when the command is run again."));
     }
 
-    /// <summary>Ends the call (the first end wins): no file starts, the uploads in flight stop with their journals kept.</summary>
+    /// <summary>
+    /// Ends the call (the first end wins): no file starts, the uploads in flight stop with their journals kept.
+    /// Never throws: it runs on a lane before the lane's claim is let go.
+    /// </summary>
     private void EndCall(SynapseClientException end)
     {
         Interlocked.CompareExchange(ref _end, end, null);
-        try { _stop.Cancel(); }
-        catch (ObjectDisposedException) { }
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (AggregateException)
+        {
+            // A stopped wait that failed as it stopped; every other wait was still told to stop.
+        }
     }
 
     private void ThrowIfEnded()
