@@ -124,6 +124,37 @@ public sealed class TimeBudgetTests(ServerFixture fixture) : IClassFixture<Serve
         Assert.Equal(4, slow.Uploads.Count);
     }
 
+    [Fact]
+    public async Task A_call_held_by_the_server_when_the_budget_passes_cuts_its_upload_and_starts_nothing_after_the_grace()
+    {
+        await using var slow = await ServerFixture.StartAsync(o => o.Faults.LatencyMs = 100);
+        var connection = new SynapseConnection(slow.BaseUrl, ServerFixture.Token);
+        var (inFlight, waiting) = (_scratch.File("held.bin", 30 * Chunk, 5), _scratch.File("waiting.bin", 2 * Chunk, 6));
+        var options = _scratch.Options(Chunk);
+        options.MaxDuration = TimeSpan.FromSeconds(100);
+        var time = new FakeTimeProvider();
+        var results = new List<BatchUploadResult>();
+        using var client = new SynapseUploadClient(connection, options, time);
+        var batch = new UploadBatch(client, 2, null, null, r => { lock (results) results.Add(r); }, CancellationToken.None);
+
+        await batch.SubmitAsync(inFlight);
+        await Until(() => slow.Uploads.Any(u => u.Offset >= 2 * Chunk));
+        // The server asks every request to wait two minutes: the whole call is held.
+        slow.Options.Faults.RefuseStatus = 503;
+        slow.Options.Faults.RefuseRetryAfterSeconds = 120;
+        await Until(() => client.IsWaitingForServer);
+        var held = batch.SubmitAsync(waiting);   // has a lane, waits for the server
+        time.Advance(TimeSpan.FromSeconds(100) + TimeBudget.GraceFor(TimeSpan.FromSeconds(100)));
+        await held.WaitAsync(Patience);
+
+        var end = await Assert.ThrowsAsync<SynapseClientException>(() => batch.WhenIdleAsync().WaitAsync(Patience));
+        Assert.Equal(SynapseErrorKind.TimeBudgetReached, end.Kind);
+        Assert.Equal((1, 1), (batch.NotStarted, batch.Interrupted));
+        Assert.Empty(results);
+        Assert.DoesNotContain(slow.Uploads, u => u.Filename == Path.GetFileName(waiting));
+        Assert.DoesNotContain(slow.Requests, r => r.Method == "POST");
+    }
+
     private static async Task Until(Func<bool> condition)
     {
         using var cts = new CancellationTokenSource(Patience);

@@ -134,13 +134,14 @@ public sealed partial class UploadBatch
 
     /// <summary>
     /// Holds a file that has its lane while the call waits for the server, so no new file starts during an outage
-    /// or a shared Retry-After; gives the lane back when the call ends meanwhile (its end is thrown).
+    /// or a shared Retry-After; gives the lane back when the call ends meanwhile (its end is thrown) or the time
+    /// budget's cut comes first.
     /// </summary>
     private async Task WaitForServerAsync(LocalFile file)
     {
         try
         {
-            await _client.WaitForServerAsync(_cancellation).ConfigureAwait(false);
+            await _client.WaitForServerAsync(_uploads.Token).ConfigureAwait(false);
         }
         catch
         {
