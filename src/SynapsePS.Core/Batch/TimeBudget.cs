@@ -77,7 +77,7 @@ internal sealed class TimeBudget : IDisposable
         var budget = _limit!.Value;
         return new SynapseClientException(SynapseErrorKind.TimeBudgetReached,
             $"The time budget of {budget.TotalSeconds:0} s (-MaxDurationSec) was reached: {Files(NotStarted)} not started and " +
-            $"{Files(Interrupted, "upload")} in flight cut after a grace of {GraceFor(budget).TotalSeconds:0} s, their journals kept. " +
+            $"{Files(Interrupted, "upload")} in flight cut after a grace of {GraceFor(budget).TotalSeconds:0.#} s, their journals kept. " +
             "Run the same command again with -SkipUploaded to resume the cut uploads and send the rest.");
     }
 
