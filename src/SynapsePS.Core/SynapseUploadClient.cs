@@ -9,6 +9,7 @@ using SynapsePS.Resume;
 using SynapsePS.Connections;
 using SynapsePS.Upload;
 using SynapsePS.Files;
+using SynapsePS.Batch;
 
 namespace SynapsePS;
 
@@ -53,6 +54,7 @@ public sealed class SynapseUploadClient : IDisposable
         _journal = UploadJournal.Open(Options.StateDirectory);
         _ledger = UploadLedger.Open(Options.StateDirectory);
         _claims = UploadClaims.Open(Options.StateDirectory);
+        Budget = new TimeBudget(Options.MaxDuration, time);
     }
 
     public SynapseConnection Connection { get; }
@@ -78,15 +80,30 @@ public sealed class SynapseUploadClient : IDisposable
     /// <summary>Completes when a new upload may start: at once unless the call is held; throws once the call has ended.</summary>
     internal Task WaitForServerAsync(CancellationToken cancellationToken) => _gate.WaitUntilOpenAsync(cancellationToken);
 
+    /// <summary>The call's time budget (<see cref="UploadOptions.MaxDuration"/>), counted from the client's creation.</summary>
+    internal TimeBudget Budget { get; }
+
+    /// <summary>
+    /// Once the call is over: its end by the time budget (TimeBudgetReached, saying how many files were not
+    /// started and how many uploads were cut), or null when the budget left nothing undone.
+    /// </summary>
+    public SynapseClientException? TimeBudgetReached() => Budget.Reached();
+
     /// <summary>Ends the call's wait for the server: a held request fails, and no probe is sent any more.</summary>
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        Budget.Dispose();
+    }
 
     /// <summary>
     /// Uploads one file, resuming an interrupted upload of it when its journal and the server allow. While another
     /// call on this machine holds the file's claim this waits for it, reporting <see cref="UploadPhase.WaitingForAnotherRun"/>;
     /// the ledger and the journal are read only once the claim is this call's.
     /// Throws <see cref="SynapseClientException"/> for every failure, <see cref="OperationCanceledException"/> when cancelled
-    /// (the journal then stays, so the next call resumes).
+    /// (the journal then stays, so the next call resumes). When the call's time budget kept the file from starting
+    /// or cut its upload (journal kept), TimeBudgetReached about this file; <see cref="TimeBudgetReached"/> tells
+    /// of the whole call once it is over.
     /// </summary>
     public async Task<UploadResult> UploadFileAsync(string path, IProgress<UploadProgress>? progress = null,
         IUploadLog? log = null, CancellationToken cancellationToken = default)
@@ -106,23 +123,52 @@ public sealed class SynapseUploadClient : IDisposable
             throw Failures.Unexpected(ex, path);
         }
 
-        using var claim = await ClaimAsync(fullName, progress, log, cancellationToken).ConfigureAwait(false);
-        LocalFile file;
+        if (!Budget.TryAdmit()) throw TimeBudget.Stopped(path, started: false);
+        // The budget's cut stops a wait for another run's claim as it stops an upload.
+        using var budgeted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Budget.Cut);
+        UploadClaim claim;
         try
         {
-            if (TrySkip(fullName, log) is { } skipped) return skipped;
-            file = LocalFile.Open(fullName);
+            claim = await ClaimAsync(fullName, progress, log, budgeted.Token).ConfigureAwait(false);
         }
-        catch (SynapseClientException ex)
+        catch (OperationCanceledException) when (CutByBudget(cancellationToken))
         {
-            throw ex.WithFile(path);
+            Budget.NotStartedAlso(1);
+            throw TimeBudget.Stopped(path, started: false);
         }
-        catch (Exception ex)
+        using (claim)
         {
-            throw Failures.Unexpected(ex, path);
+            LocalFile file;
+            try
+            {
+                if (TrySkip(fullName, log) is { } skipped) return skipped;
+                // The budget passed while the claim was awaited.
+                if (!Budget.TryAdmit()) throw TimeBudget.Stopped(path, started: false);
+                file = LocalFile.Open(fullName);
+            }
+            catch (SynapseClientException ex)
+            {
+                throw ex.WithFile(path);
+            }
+            catch (Exception ex)
+            {
+                throw Failures.Unexpected(ex, path);
+            }
+            try
+            {
+                return await UploadAsync(file, progress, log, budgeted.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (CutByBudget(cancellationToken))
+            {
+                Budget.CountInterrupted();   // the journal stays: the next run resumes from the server's offset
+                throw TimeBudget.Stopped(path, started: true);
+            }
         }
-        return await UploadAsync(file, progress, log, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Whether a cancellation came from the time budget's cut rather than from the caller.</summary>
+    internal bool CutByBudget(CancellationToken callerToken) =>
+        Budget.Cut.IsCancellationRequested && !callerToken.IsCancellationRequested;
 
     /// <summary>
     /// Claims the file for this call without waiting (see <see cref="UploadClaims"/>): null while another call on this

@@ -9,8 +9,12 @@ namespace SynapsePS;
 /// </summary>
 public sealed class BatchUploadSummary
 {
-    public BatchUploadSummary(int successful, int skipped, IReadOnlyList<BatchUploadResult> failed, long bytes, TimeSpan duration)
+    public BatchUploadSummary(int successful, int skipped, IReadOnlyList<BatchUploadResult> failed, long bytes, TimeSpan duration,
+        int notStarted = 0, int interrupted = 0, bool timeBudgetReached = false)
     {
+        NotStarted = notStarted;
+        Interrupted = interrupted;
+        TimeBudgetReached = timeBudgetReached;
         Successful = successful;
         Skipped = skipped;
         Failed = failed;
@@ -34,4 +38,13 @@ public sealed class BatchUploadSummary
     public TimeSpan Duration { get; }
     public double BytesPerSecond => Duration.TotalSeconds > 0 ? Bytes / Duration.TotalSeconds : 0;
     public double FilesPerSecond => Duration.TotalSeconds > 0 ? Total / Duration.TotalSeconds : 0;
+
+    /// <summary>Files the time budget (-MaxDurationSec) kept from starting; a rerun sends them.</summary>
+    public int NotStarted { get; }
+
+    /// <summary>Uploads in flight the time budget cut, journals kept; a rerun resumes them where the server stopped.</summary>
+    public int Interrupted { get; }
+
+    /// <summary>Whether the call ended by its time budget with files left (TimeBudgetReached).</summary>
+    public bool TimeBudgetReached { get; }
 }

@@ -48,4 +48,6 @@ public enum SynapseErrorKind
     TooManyFailures,         // a batch reached its -MaxFailures budget of failed files
     // Folders walked by -Recurse (appended: the members above keep their values).
     FolderUnreadable,        // a folder below a -Recurse path could not be listed; the walk went on without it
+    // Runbooks (appended: the members above keep their values).
+    TimeBudgetReached,       // the call's -MaxDurationSec passed: files were left unstarted or cut, journals kept
 }

@@ -57,4 +57,17 @@ public sealed class UploadOptions
 
     /// <summary>Where journals and the ledger live; null for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
     public string? StateDirectory { get; set; }
+
+    /// <summary>
+    /// The call's time budget, counted from its first file: once it has passed no new file starts, the uploads in
+    /// flight get a grace (a tenth of the budget, at most a minute) and are then cut with their journals kept, and
+    /// the call ends with TimeBudgetReached. Null for no budget.
+    /// </summary>
+    public TimeSpan? MaxDuration { get; set; }
+
+    /// <summary>
+    /// How many files of a batch may fail for their own reasons before the batch ends with TooManyFailures (the
+    /// uploads in flight stopped, journals kept); null for no limit. Failures that end the call count for nothing.
+    /// </summary>
+    public int? MaxFailures { get; set; }
 }

@@ -24,15 +24,18 @@ internal sealed class SetAsideFiles
     private readonly IUploadLog? _log;
     private readonly CancellationToken _cancellation;
     private readonly TimeProvider _time;
+    private readonly Func<bool> _giveUp;
     private int _count;
 
     /// <param name="tryClaim">Claims a file without waiting; null while it is held elsewhere.</param>
     /// <param name="take">Takes a claimed file on (settles or starts it) and owns its claim from then on.</param>
     /// <param name="time">The call's clock: the polls wait on it.</param>
+    /// <param name="giveUp">True once no file may start any more (the call's time budget passed): waiting stops.</param>
     public SetAsideFiles(Func<string, UploadClaim?> tryClaim, Func<string, UploadClaim, Task> take, IUploadLog? log,
-        CancellationToken cancellation, TimeProvider time)
+        CancellationToken cancellation, TimeProvider time, Func<bool> giveUp)
     {
         _time = time;
+        _giveUp = giveUp;
         _tryClaim = tryClaim;
         _take = take;
         _log = log;
@@ -58,9 +61,21 @@ internal sealed class SetAsideFiles
     /// <summary>Takes up every file, trying again every <see cref="UploadClaims.DefaultPollInterval"/> until none is left.</summary>
     public Task TakeUpAllAsync() => TakeUpAsync(() => Count == 0);
 
+    /// <summary>Forgets every file still set aside (they are left for a later run); how many there were.</summary>
+    public int Clear()
+    {
+        lock (_files)
+        {
+            var left = _files.Count;
+            _files.Clear();
+            _count = 0;
+            return left;
+        }
+    }
+
     private async Task TakeUpAsync(Func<bool> done)
     {
-        while (Count > 0)
+        while (Count > 0 && !_giveUp())
         {
             await TakeUpRoundAsync().ConfigureAwait(false);
             if (done()) return;

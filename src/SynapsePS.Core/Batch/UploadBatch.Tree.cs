@@ -28,7 +28,8 @@ public sealed partial class UploadBatch
     /// admission as <see cref="SubmitAsync(string)"/> (skipped and refused files settle at once; the walk waits while
     /// every lane is busy), so the first upload starts at once and memory does not grow with the number of files.
     /// A count of the tree runs beside it. A folder that cannot be read goes to <paramref name="unreadable"/> (from
-    /// the walk's thread) and the walk goes on. Completes when every file is settled or started; one tree per batch.
+    /// the walk's thread) and the walk goes on. Completes when every file is settled or started (after the time budget,
+    /// the walk goes on only to count the files not started); one tree per batch. Faults with the call's end.
     /// </summary>
     public Task SubmitTreeAsync(FileTree tree, Action<string, Exception>? unreadable)
     {
@@ -38,7 +39,7 @@ public sealed partial class UploadBatch
         var countStop = CancellationTokenSource.CreateLinkedTokenSource(_cancellation);
         _count = FileTreeCount.Start(tree, countStop.Token);
         // A thread of its own: the walk blocks on directory reads and on free lanes, never a pool thread's job.
-        return Task.Factory.StartNew(() =>
+        return EndingAsync(Task.Factory.StartNew(() =>
         {
             try { SubmitEach(tree, unreadable); }
             finally
@@ -47,7 +48,7 @@ public sealed partial class UploadBatch
                 countStop.Dispose();
             }
         }, _cancellation,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            TaskCreationOptions.LongRunning, TaskScheduler.Default));
     }
 
     private void SubmitEach(FileTree tree, Action<string, Exception>? unreadable)
@@ -55,6 +56,7 @@ public sealed partial class UploadBatch
         long files = 0, bytes = 0;
         foreach (var file in tree.Walk(unreadable))
         {
+            ThrowIfEnded();
             _cancellation.ThrowIfCancellationRequested();
             files++;
             bytes += file.Length;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using SynapsePS.Files;
+using SynapsePS.Resilience;
 using SynapsePS.Resume;
 using SynapsePS.Upload;
 
@@ -15,6 +16,10 @@ namespace SynapsePS.Batch;
 /// million files needs the memory of its lanes only. Each file is claimed before anything is looked up for it
 /// (<see cref="UploadClaims"/>); one that another call on this machine holds is set aside and taken up again,
 /// before new input, once that call lets it go.
+/// The batch is the call's one tally and its one end: it counts what settles, ends the call after
+/// <see cref="UploadOptions.MaxFailures"/> failed files or a failure that dooms every file, and keeps to the call's
+/// time budget (<see cref="UploadOptions.MaxDuration"/>). The end reaches the caller one way: the awaited
+/// <see cref="SubmitAsync(string)"/> or <see cref="WhenIdleAsync"/> faults with it; no result carries it.
 /// </summary>
 public sealed partial class UploadBatch
 {
@@ -25,6 +30,9 @@ public sealed partial class UploadBatch
     private readonly IUploadLog? _log;
     private readonly long? _maxBytes;
     private readonly CancellationToken _cancellation;
+    private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenSource _uploads;
+    private readonly TimeBudget _budget;
     private readonly SetAsideFiles _setAside;
     private readonly object _gate = new();
     private int _running;
@@ -46,11 +54,16 @@ public sealed partial class UploadBatch
         _settled = settled ?? throw new ArgumentNullException(nameof(settled));
         _log = log;
         _maxBytes = maxBytes;
-        _cancellation = cancellation;
+        // The batch stops itself when the call ends; the uploads also stop when the time budget cuts them.
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        _cancellation = _stop.Token;
+        _budget = client.Budget;
+        _uploads = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _budget.Cut);
         _lanes = new BatchLane[throttleLimit];
         for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
         _free = new SemaphoreSlim(throttleLimit, throttleLimit);
-        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, cancellation, _time);
+        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, _cancellation,
+            _time, giveUp: () => _budget.IsSpent);
     }
 
     /// <summary>The concurrent upload lanes, for progress: what each is uploading and how far it is.</summary>
@@ -70,14 +83,25 @@ public sealed partial class UploadBatch
     /// settled at once and never waits for a lane; any other waits for a free lane and starts uploading there.
     /// Completes when the file is settled, started or set aside, so a caller that awaits each submission holds its
     /// input back while every lane is busy. Files set aside earlier that are free now go first.
-    /// Throws <see cref="OperationCanceledException"/> when the batch is cancelled meanwhile.
+    /// Once the time budget has passed, the file is only counted as not started. Faults with the call's end
+    /// (<see cref="SynapseClientException"/>) once the call has ended; throws <see cref="OperationCanceledException"/>
+    /// when the caller cancels.
     /// </summary>
     public Task SubmitAsync(string fullName) =>
-        SubmitAsync(fullName ?? throw new ArgumentNullException(nameof(fullName)), found: null);
+        EndingAsync(SubmitAsync(fullName ?? throw new ArgumentNullException(nameof(fullName)), found: null));
+
+    /// <summary>
+    /// A file the caller could not hand over (a path that does not resolve): settled as failed and counted like any
+    /// failed file, toward <see cref="UploadOptions.MaxFailures"/> too.
+    /// </summary>
+    public void Fail(string target, SynapseClientException error) =>
+        Settle(new BatchUploadResult(target, null, null, error ?? throw new ArgumentNullException(nameof(error))));
 
     /// <param name="found">The file's figures from a folder walk, so that the skip check needs no second stat.</param>
     private async Task SubmitAsync(string fullName, FoundFile? found)
     {
+        ThrowIfEnded();
+        if (!_budget.TryAdmit()) return;
         await _setAside.TakeUpFreeAsync().ConfigureAwait(false);
         // A file the ledger holds unchanged needs no claim (whoever else holds it, skipping it is right), so a
         // rerun goes at the ledger's speed; any other file is claimed and looked up again under the claim.
@@ -92,11 +116,21 @@ public sealed partial class UploadBatch
 
     /// <summary>
     /// Completes when every submitted file has settled: the files set aside are taken up as their claims come free,
-    /// then every started upload settles.
+    /// then every started upload settles. Then faults with the call's end, if it ended: a failure that dooms every
+    /// file, TooManyFailures, or TimeBudgetReached when the budget left files unstarted or cut.
     /// </summary>
     public async Task WhenIdleAsync()
     {
+        await EndingAsync(IdleAsync()).ConfigureAwait(false);
+        ThrowIfEnded();
+        if (_budget.Reached() is { } reached) throw reached;
+    }
+
+    private async Task IdleAsync()
+    {
         await _setAside.TakeUpAllAsync().ConfigureAwait(false);
+        // Files another run still holds when the budget passed are left for the next run.
+        if (_budget.IsSpent) _budget.NotStartedAlso(_setAside.Clear());
         Task idle;
         lock (_gate) idle = _idle.Task;
         await idle.ConfigureAwait(false);
@@ -142,7 +176,23 @@ public sealed partial class UploadBatch
             file.Dispose();
             throw;
         }
-        await WaitForServerAsync(file).ConfigureAwait(false);
+        try
+        {
+            await WaitForServerAsync(file).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_client.CutByBudget(_cancellation))
+        {
+            _budget.NotStartedAlso(1);   // held by an outage until the budget's cut: never started
+            return false;
+        }
+        if (_cancellation.IsCancellationRequested || !_budget.TryAdmit())
+        {
+            // The call ended, or the budget passed, while the file waited for a lane or for the server.
+            _free.Release();
+            file.Dispose();
+            _cancellation.ThrowIfCancellationRequested();
+            return false;
+        }
         Start(file, claim);
         return true;
     }
@@ -178,14 +228,20 @@ public sealed partial class UploadBatch
     {
         var (fullName, length) = (file.FullName, file.Length);
         BatchUploadResult? result = null;
+        SynapseClientException? end = null;
         try
         {
-            var upload = await _client.UploadAsync(file, lane.Progress, _log, _cancellation).ConfigureAwait(false);
+            var upload = await _client.UploadAsync(file, lane.Progress, _log, _uploads.Token).ConfigureAwait(false);
             result = new BatchUploadResult(fullName, length, upload, null);
         }
-        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (_uploads.IsCancellationRequested)
         {
-            // Stopped: the journal stays, so a rerun resumes; nothing to report for this file.
+            // Stopped, or cut by the time budget: the journal stays, so a rerun resumes; no result for this file.
+            if (_client.CutByBudget(_cancellation)) _budget.CountInterrupted();
+        }
+        catch (SynapseClientException ex) when (FailureClassifier.EndsTheCall(ex))
+        {
+            end = ex;   // no file of the call can succeed: the call's end, not this file's failure
         }
         catch (SynapseClientException ex)
         {
@@ -197,15 +253,17 @@ public sealed partial class UploadBatch
             result = new BatchUploadResult(fullName, length, null, Failures.Unexpected(ex, fullName));
         }
 
+        // The call's end, and a failure over -MaxFailures, are known before the lane is free: no new file takes it.
+        if (end is not null) EndCall(end);
         claim.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
-        _free.Release();
         try
         {
             if (result is not null) Settle(result);
         }
         finally
         {
+            _free.Release();
             TaskCompletionSource<bool>? idle = null;
             lock (_gate)
             {

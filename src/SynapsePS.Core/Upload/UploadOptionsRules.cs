@@ -16,6 +16,9 @@ internal static class UploadOptionsRules
         if (options.MaxBytesPerSecond is { } cap && cap < UploadOptions.MinBytesPerSecond)
             throw new ArgumentOutOfRangeException(nameof(options.MaxBytesPerSecond), cap,
                 $"MaxBytesPerSecond must be at least {UploadOptions.MinBytesPerSecond}.");
+        if (options.MaxDuration is { } budget && budget <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options.MaxDuration), budget, "MaxDuration must be above zero.");
+        if (options.MaxFailures is < 1) throw new ArgumentOutOfRangeException(nameof(options.MaxFailures));
         return options;
     }
 }

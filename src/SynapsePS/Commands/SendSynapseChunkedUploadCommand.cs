@@ -33,12 +33,21 @@ public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
                 WriteObject(Upload(path!));
                 _uploaded++;
             }
+            catch (SynapseClientException ex) when (ex.Kind == SynapseErrorKind.TimeBudgetReached)
+            {
+                // Not started or cut by the time budget: one warning at the call's end tells of every such file.
+            }
             catch (SynapseClientException ex)
             {
                 if (!FailureClassifier.EndsTheCall(ex)) _failed++;
                 ReportFailure(ex, path);
             }
         }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ClientIfBuilt?.TimeBudgetReached() is { } reached) ReportFailure(reached, null);
     }
 
     private UploadResult Upload(string path)
@@ -50,7 +59,7 @@ public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
         var log = new PumpLog(pump, this);
         // The status line reads the progress too, so it is collected when either is wanted.
         var watched = progress ?? (StatusInterval is null ? null : new LatestProgress());
-        using var status = new StatusReport(this, client, pump, () => StatusLine(watched?.Latest), StatusInterval);
+        using var status = NewStatusReport(client, pump, () => StatusLine(watched?.Latest));
         var work = Task.Run(() => client.UploadFileAsync(path, watched, log, Cancellation));
         try
         {

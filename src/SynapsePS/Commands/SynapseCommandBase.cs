@@ -28,6 +28,9 @@ public abstract class SynapseCommandBase : PSCmdlet, IDisposable
 
     private SynapseUploadClient? _client;
 
+    /// <summary>The call's client if a file made one; null when the call never reached the engine.</summary>
+    private protected SynapseUploadClient? ClientIfBuilt => _client;
+
     /// <summary>
     /// The client of this call, built on first use for <paramref name="connection"/> (the command's -Connection), else
     /// the session's Connect-Synapse default, else the environment; a missing or unusable connection ends the call.
@@ -48,9 +51,17 @@ public abstract class SynapseCommandBase : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Reports a failed item: a non-terminating error, or the end of the call when no item can succeed.</summary>
+    /// <summary>
+    /// Reports a failed item: a non-terminating error, or the end of the call when no item can succeed. The end by
+    /// the time budget is a warning: it is the stop the runbook asked for, and -ErrorAction Stop must not fail the job.
+    /// </summary>
     private protected void ReportFailure(SynapseClientException ex, object? target)
     {
+        if (ex.Kind == SynapseErrorKind.TimeBudgetReached)
+        {
+            WriteWarning($"{ex.ErrorId}: {ex.Message}");
+            return;
+        }
         var record = ErrorMap.ToRecord(ex, target);
         if (FailureClassifier.EndsTheCall(ex))
         {

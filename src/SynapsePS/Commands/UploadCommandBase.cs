@@ -47,10 +47,34 @@ public abstract class UploadCommandBase : FileCommandBase
     [ValidateRange(0, 1209600)]
     public int OutageTimeoutSec { get; set; } = (int)UploadOptions.DefaultOutageTimeout.TotalSeconds;
 
-    /// <summary>Write a status line to the Information stream every this many seconds; unset for none.</summary>
+    /// <summary>Write a status line every this many seconds (to the stream -StatusStream names); unset for none.</summary>
     [Parameter]
     [ValidateRange(1, 86400)]
     public int StatusIntervalSec { get; set; }
+
+    /// <summary>
+    /// Where the status and outage lines go: Auto (default) is Warning inside an Azure Automation job, which keeps
+    /// that stream, and Information everywhere else; or Information, Warning, Output, Verbose.
+    /// </summary>
+    [Parameter]
+    [ValidateSet("Auto", "Information", "Warning", "Output", "Verbose")]
+    public string StatusStream { get; set; } = "Auto";
+
+    /// <summary>
+    /// The call's time budget in seconds: after it no new file starts, the uploads in flight get a grace (a tenth
+    /// of the budget, at most 60 s) and are then cut with their journals kept, and the call ends with the warning
+    /// TimeBudgetReached. Unset for no budget.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 31622400)]
+    public int MaxDurationSec { get; set; }
+
+    /// <summary>How many files may fail before the call ends (the batch's -MaxFailures); null for no limit.</summary>
+    private protected virtual int? FailureBudget => null;
+
+    /// <summary>The status and outage lines of this call, written to the stream -StatusStream chose.</summary>
+    private protected StatusReport NewStatusReport(SynapseUploadClient client, PipelinePump pump, Func<string> line) =>
+        new(this, client, pump, line, StatusInterval, StatusStreams.Resolve(this, StatusStream));
 
     /// <summary>How often the status line is written; null when -StatusIntervalSec is not given.</summary>
     private protected TimeSpan? StatusInterval =>
@@ -73,5 +97,7 @@ public abstract class UploadCommandBase : FileCommandBase
         SkipUploaded = SkipUploaded,
         MaxBytesPerSecond = MyInvocation.BoundParameters.ContainsKey(nameof(MaxBytesPerSecond)) ? MaxBytesPerSecond : null,
         OutageTimeout = TimeSpan.FromSeconds(OutageTimeoutSec),
+        MaxDuration = MyInvocation.BoundParameters.ContainsKey(nameof(MaxDurationSec)) ? TimeSpan.FromSeconds(MaxDurationSec) : null,
+        MaxFailures = FailureBudget,
     });
 }

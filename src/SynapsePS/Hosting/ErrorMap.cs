@@ -42,6 +42,7 @@ internal static class ErrorMap
         [SynapseErrorKind.ServerUnavailable] = ErrorCategory.ResourceUnavailable,
         [SynapseErrorKind.TooManyFailures] = ErrorCategory.LimitsExceeded,
         [SynapseErrorKind.FolderUnreadable] = ErrorCategory.ReadError,
+        [SynapseErrorKind.TimeBudgetReached] = ErrorCategory.OperationStopped,
     };
 
     public static ErrorCategory CategoryOf(SynapseErrorKind kind) =>
@@ -49,6 +50,10 @@ internal static class ErrorMap
 
     public static ErrorRecord ToRecord(SynapseClientException ex, object? target = null) =>
         new(ex, ex.ErrorId, CategoryOf(ex.Kind), target ?? ex.FilePath);
+
+    /// <summary>A folder below a -Recurse path that could not be listed; the walk went on without it.</summary>
+    public static ErrorRecord FolderUnreadable(string folder, Exception error) => ToRecord(SynapseErrorKind.FolderUnreadable,
+        $"The folder '{folder}' could not be read, so its files were not uploaded: {error.Message}", folder);
 
     public static ErrorRecord ToRecord(SynapseErrorKind kind, string message, object? target) =>
         ToRecord(new SynapseClientException(kind, message, filePath: target as string), target);

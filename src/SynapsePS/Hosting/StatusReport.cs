@@ -5,9 +5,10 @@ using System.Management.Automation;
 namespace SynapsePS.Hosting;
 
 /// <summary>
-/// The call's lines for runbooks, on the Information stream (tags SynapsePS, Status) where transcripts and Azure
-/// Automation show them: one every -StatusIntervalSec when asked for, and always one when an outage begins (also a
-/// warning) and one when it ends. Written on the pipeline thread: the outage events arrive through the pump.
+/// The call's lines for runbooks: one every -StatusIntervalSec when asked for, and always one when an outage begins
+/// (also a warning) and one when it ends. They go to the stream <see cref="StatusStreams"/> chose: Information (tags
+/// SynapsePS, Status) by default, Warning inside an Azure Automation job. Written on the pipeline thread: the outage
+/// events arrive through the pump.
 /// </summary>
 internal sealed class StatusReport : IDisposable
 {
@@ -18,13 +19,16 @@ internal sealed class StatusReport : IDisposable
     private readonly PipelinePump _pump;
     private readonly Func<string> _line;
     private readonly TimeSpan? _interval;
+    private readonly StatusStream _stream;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private TimeSpan _next;
 
     /// <param name="interval">How often <paramref name="line"/> is written; null for the outage lines only.</param>
-    public StatusReport(Cmdlet cmdlet, SynapseUploadClient client, PipelinePump pump, Func<string> line, TimeSpan? interval)
+    /// <param name="stream">Where the lines go; not <see cref="StatusStream.Auto"/> (<see cref="StatusStreams.Resolve"/> decides that).</param>
+    public StatusReport(Cmdlet cmdlet, SynapseUploadClient client, PipelinePump pump, Func<string> line, TimeSpan? interval,
+        StatusStream stream)
     {
-        (_cmdlet, _client, _pump, _line, _interval) = (cmdlet, client, pump, line, interval);
+        (_cmdlet, _client, _pump, _line, _interval, _stream) = (cmdlet, client, pump, line, interval, stream);
         _next = interval ?? TimeSpan.MaxValue;
         client.OutageBegan += OnOutageBegan;
         client.OutageEnded += OnOutageEnded;
@@ -46,11 +50,20 @@ internal sealed class StatusReport : IDisposable
 
     private void OnOutageBegan(object? sender, string message) => _pump.Post(() =>
     {
-        _cmdlet.WriteWarning(message);
+        if (_stream != StatusStream.Warning) _cmdlet.WriteWarning(message);
         Write(message);
     });
 
     private void OnOutageEnded(object? sender, string message) => _pump.Post(() => Write(message));
 
-    private void Write(string line) => _cmdlet.WriteInformation(line, s_tags);
+    private void Write(string line)
+    {
+        switch (_stream)
+        {
+            case StatusStream.Warning: _cmdlet.WriteWarning(line); break;
+            case StatusStream.Output: _cmdlet.WriteObject(line); break;
+            case StatusStream.Verbose: _cmdlet.WriteVerbose(line); break;
+            default: _cmdlet.WriteInformation(line, s_tags); break;
+        }
+    }
 }
