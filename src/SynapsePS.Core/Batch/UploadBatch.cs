@@ -34,6 +34,7 @@ public sealed partial class UploadBatch
     private readonly CancellationTokenSource _uploads;
     private readonly TimeBudget _budget;
     private readonly SetAsideFiles _setAside;
+    private readonly IProgress<UploadProgress>? _waiting;
     private readonly object _gate = new();
     private int _running;
     private int _filesStarted;
@@ -44,7 +45,24 @@ public sealed partial class UploadBatch
     /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
     public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation)
+        : this(client, throttleLimit, maxBytes, log, settled, cancellation, waiting: null)
     {
+    }
+
+    /// <summary>
+    /// A call of one file at a time (Send-SynapseChunkedUpload): one lane, and a file another call on this machine
+    /// holds is waited for, its wait reported to <paramref name="progress"/> as
+    /// <see cref="UploadPhase.WaitingForAnotherRun"/>, instead of set aside. Each upload's progress goes there too.
+    /// </summary>
+    public static UploadBatch OneLane(SynapseUploadClient client, IUploadLog? log, Action<BatchUploadResult> settled,
+        IProgress<UploadProgress>? progress, CancellationToken cancellation) =>
+        new(client, 1, maxBytes: null, log, settled, cancellation, progress ?? new LatestProgress());
+
+    /// <param name="waiting">Non-null for a call that waits for a held claim (reporting there) instead of setting the file aside.</param>
+    private UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+        Action<BatchUploadResult> settled, CancellationToken cancellation, IProgress<UploadProgress>? waiting)
+    {
+        _waiting = waiting;
         // The call's clock comes from its client, which the engine's composition root made.
         _time = client?.Time ?? throw new ArgumentNullException(nameof(client));
         _rate = new Reporting.TransferRate(RateWindow, _time);
@@ -62,7 +80,7 @@ public sealed partial class UploadBatch
         _lanes = new BatchLane[throttleLimit];
         for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
         _free = new SemaphoreSlim(throttleLimit, throttleLimit);
-        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, _cancellation,
+        _setAside = new SetAsideFiles(TryClaim, records => TakeAsync(records, found: null), log, _cancellation,
             _time, giveUp: () => _budget.IsSpent);
     }
 
@@ -105,13 +123,42 @@ public sealed partial class UploadBatch
         await _setAside.TakeUpFreeAsync().ConfigureAwait(false);
         // A file the ledger holds unchanged needs no claim (whoever else holds it, skipping it is right), so a
         // rerun goes at the ledger's speed; any other file is claimed and looked up again under the claim.
-        if (TrySkip(fullName, found) is { } skipped)
+        var records = _client.Records.For(fullName, _log);
+        if (records.TrySkip(found) is { } skipped)
         {
             Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return;
         }
-        if (_client.TryClaim(fullName, _log) is { } claim) await TakeAsync(fullName, claim, found).ConfigureAwait(false);
-        else _setAside.Add(fullName);
+        if (records.TryClaim()) await TakeAsync(records, found).ConfigureAwait(false);
+        else if (_waiting is null) _setAside.Add(records);
+        else await WaitForClaimAsync(records, found).ConfigureAwait(false);
+    }
+
+    private FileRecords? TryClaim(string fullName)
+    {
+        var records = _client.Records.For(fullName, _log);
+        return records.TryClaim() ? records : null;
+    }
+
+    /// <summary>A one-lane call waits for another run's claim; the time budget's cut ends the wait, the file not started.</summary>
+    private async Task WaitForClaimAsync(FileRecords records, FoundFile? found)
+    {
+        try
+        {
+            await records.ClaimAsync(_waiting, _uploads.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_client.CutByBudget(_cancellation))
+        {
+            _budget.NotStartedAlso(1);
+            return;
+        }
+        // The budget passed while the claim was awaited.
+        if (!_budget.TryAdmit())
+        {
+            records.Dispose();
+            return;
+        }
+        await TakeAsync(records, found).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -137,23 +184,24 @@ public sealed partial class UploadBatch
     }
 
     /// <summary>A file this call has claimed: checked under the claim, then settled or started; the claim goes with it.</summary>
-    private async Task TakeAsync(string fullName, UploadClaim claim, FoundFile? found)
+    private async Task TakeAsync(FileRecords records, FoundFile? found)
     {
         var started = false;
         try
         {
-            started = await SettleOrStartAsync(fullName, claim, found).ConfigureAwait(false);
+            started = await SettleOrStartAsync(records, found).ConfigureAwait(false);
         }
         finally
         {
-            if (!started) claim.Dispose();
+            if (!started) records.Dispose();
         }
     }
 
     /// <summary>True when the file started on a lane, which then owns the claim; false when it settled at once.</summary>
-    private async Task<bool> SettleOrStartAsync(string fullName, UploadClaim claim, FoundFile? found)
+    private async Task<bool> SettleOrStartAsync(FileRecords records, FoundFile? found)
     {
-        if (TrySkip(fullName, found) is { } skipped)
+        var fullName = records.FullName;
+        if (records.TrySkip(found) is { } skipped)
         {
             Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return false;
@@ -193,25 +241,12 @@ public sealed partial class UploadBatch
             _cancellation.ThrowIfCancellationRequested();
             return false;
         }
-        Start(file, claim);
+        Start(file, records);
         return true;
     }
 
-    private UploadResult? TrySkip(string fullName, FoundFile? found)
-    {
-        try
-        {
-            return found is null ? _client.TrySkip(fullName, _log) : _client.TrySkip(found, _log);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _log?.Warning($"Could not look '{fullName}' up in the ledger of completed uploads: {ex.Message}");
-            return null;
-        }
-    }
-
     /// <summary>Starts a file on a free lane; the caller holds one count of <see cref="_free"/> for it.</summary>
-    private void Start(LocalFile file, UploadClaim claim)
+    private void Start(LocalFile file, FileRecords records)
     {
         var lane = TakeIdleLane();
         lock (_gate)
@@ -221,17 +256,18 @@ public sealed partial class UploadBatch
         lane.Begin(file.FullName, file.Length);
         Interlocked.Increment(ref _filesStarted);
         Interlocked.Add(ref _bytesStarted, file.Length);
-        _ = Task.Run(() => RunAsync(lane, file, claim));
+        _ = Task.Run(() => RunAsync(lane, file, records));
     }
 
-    private async Task RunAsync(BatchLane lane, LocalFile file, UploadClaim claim)
+    private async Task RunAsync(BatchLane lane, LocalFile file, FileRecords records)
     {
         var (fullName, length) = (file.FullName, file.Length);
         BatchUploadResult? result = null;
         SynapseClientException? end = null;
         try
         {
-            var upload = await _client.UploadAsync(file, lane.Progress, _log, _uploads.Token).ConfigureAwait(false);
+            var progress = _waiting is null ? (IProgress<UploadProgress>)lane.Progress : new BothProgress(lane.Progress, _waiting);
+            var upload = await _client.UploadAsync(file, records, progress, _log, _uploads.Token).ConfigureAwait(false);
             result = new BatchUploadResult(fullName, length, upload, null);
         }
         catch (OperationCanceledException) when (_uploads.IsCancellationRequested)
@@ -255,7 +291,7 @@ public sealed partial class UploadBatch
 
         // The call's end, and a failure over -MaxFailures, are known before the lane is free: no new file takes it.
         if (end is not null) EndCall(end);
-        claim.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
+        records.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
         try
         {
