@@ -8,7 +8,6 @@ using SynapsePS.Resilience;
 using SynapsePS.Resume;
 using SynapsePS.Connections;
 using SynapsePS.Upload;
-using SynapsePS.Files;
 using SynapsePS.Batch;
 
 namespace SynapsePS;
@@ -63,6 +62,12 @@ public sealed class SynapseUploadClient : IDisposable
     /// <summary>What this machine keeps about the call's files (claims, journals, ledger), one owner per file.</summary>
     internal UploadRecords Records { get; }
 
+    /// <summary>The call's requests, on its one resilience pipeline.</summary>
+    internal ChunkedUploadProtocol Protocol => _protocol;
+
+    /// <summary>The call's uploads in flight, as its outage lines count them.</summary>
+    internal UploadCount UploadsInFlight => _gate.Uploads;
+
     /// <summary>The server stopped answering and every upload of the call is paused; the argument is the line to log.</summary>
     public event EventHandler<string>? OutageBegan;
 
@@ -98,37 +103,6 @@ public sealed class SynapseUploadClient : IDisposable
     /// <summary>Whether a cancellation came from the time budget's cut rather than from the caller.</summary>
     internal bool CutByBudget(CancellationToken callerToken) =>
         Budget.Cut.IsCancellationRequested && !callerToken.IsCancellationRequested;
-
-    /// <summary>
-    /// Runs the upload of a file that passed the checks and is open (<see cref="LocalFile.TryOpen"/>) under its claim
-    /// (<paramref name="records"/>); closes the file when done. Only <see cref="UploadBatch"/> admits files to it.
-    /// </summary>
-    internal async Task<UploadResult> UploadAsync(LocalFile file, FileRecords records, IProgress<UploadProgress>? progress,
-        IUploadLog? log, CancellationToken cancellationToken)
-    {
-        using (file)
-        {
-            try
-            {
-                ConnectionRules.WarnOnFirstUse(Connection, log);
-                using var paused = _gate.Uploads.Track();
-                var run = new FileUploadRun(_protocol, records.ResumePointFor(file), Connection.BaseUrl, Options, file, progress, new OperationStats(log));
-                return await run.RunAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (SynapseClientException ex)
-            {
-                throw ex.WithFile(file.FullName);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex)
-            {
-                throw Failures.Unexpected(ex, file.FullName);
-            }
-        }
-    }
 
     /// <summary>The server's record of the upload with this id (GET chunked_upload/{id}/); a missing one is UploadNotFound.</summary>
     public Task<ChunkedUploadRecord> GetRecordAsync(string id, IUploadLog? log = null, CancellationToken cancellationToken = default)

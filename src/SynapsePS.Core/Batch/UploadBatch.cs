@@ -267,7 +267,7 @@ public sealed partial class UploadBatch
         try
         {
             var progress = _waiting is null ? (IProgress<UploadProgress>)lane.Progress : new BothProgress(lane.Progress, _waiting);
-            var upload = await _client.UploadAsync(file, records, progress, _log, _uploads.Token).ConfigureAwait(false);
+            var upload = await UploadAsync(file, records, progress, _uploads.Token).ConfigureAwait(false);
             result = new BatchUploadResult(fullName, length, upload, null);
         }
         catch (OperationCanceledException) when (_uploads.IsCancellationRequested)
