@@ -13,9 +13,12 @@ namespace SynapsePS.Batch;
 /// Runs up to <c>throttleLimit</c> uploads at once. Files come in one at a time through <see cref="SubmitAsync"/>
 /// (as a pipeline delivers them); the batch owns the lanes. Every file's result is handed to <c>settled</c> as soon
 /// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
-/// million files needs the memory of its lanes only. Each file is claimed before anything is looked up for it
-/// (<see cref="UploadClaims"/>); one that another call on this machine holds is set aside and taken up again,
-/// before new input, once that call lets it go.
+/// million files needs the memory of its lanes only. It is the only way files enter the engine, and every file
+/// takes the same admission: skipped when the ledger holds it unchanged, else claimed (<see cref="UploadClaims"/>),
+/// looked up again under the claim, checked and opened, held while the server holds the call, then run; its
+/// <see cref="FileRecords"/> own its claim, its ledger lookup and its resume point. A file another call on this
+/// machine holds is set aside and taken up again, before new input, once that call lets it go (a call of
+/// <see cref="OneLane"/> waits for it instead).
 /// The batch is the call's one tally and its one end: it counts what settles, ends the call after
 /// <see cref="UploadOptions.MaxFailures"/> failed files or a failure that dooms every file, and keeps to the call's
 /// time budget (<see cref="UploadOptions.MaxDuration"/>). The end reaches the caller one way: the awaited
