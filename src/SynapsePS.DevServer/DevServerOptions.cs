@@ -91,7 +91,11 @@ public sealed class DevServerOptions
           --lose-ack-rate R        share stored but answered by a dropped connection
           --stall-rate R           share that stop being read part-way through the body
           --stall-seconds S        how long a stall lasts (default 30)
-          --latency-ms N           delay before every chunk answer
+          --latency-ms N           delay before every PUT and POST is handled (first chunk, later chunks,
+                                   finish; refusals too): a server far away
+          --max-inflight K         a capacity: a PUT or POST arriving while K requests are served gets 503
+                                   without Retry-After (fault "max-inflight"); GET /_dev/inflight tells the
+                                   most served at once and the refusals since the last POST /_dev/reset-log
           --max-consecutive-faults N  at most N faults in a row for the same chunk (default 2)
           --seed N                 seed of the fault dice
           --fault-methods PUT,...  methods faults apply to (default PUT)
@@ -179,6 +183,7 @@ public sealed class DevServerOptions
                 case "--stall-rate": o.Faults.StallRate = Rate(); break;
                 case "--stall-seconds": o.Faults.StallSeconds = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--max-inflight": o.Faults.MaxInflight = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-consecutive-faults": o.Faults.MaxConsecutiveFaults = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--seed": o.Faults.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--fault-methods": o.Faults.Methods = Value().Split(',').Select(m => m.Trim().ToUpperInvariant()).ToArray(); break;

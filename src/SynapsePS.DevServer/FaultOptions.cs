@@ -18,7 +18,13 @@ public sealed class FaultOptions
     public double LoseAckRate { get; set; }
     public double StallRate { get; set; }
     public int StallSeconds { get; set; } = 30;
+    /// <summary>How long every PUT and POST of the upload API waits before it is handled (a server far away).</summary>
     public int LatencyMs { get; set; }
+    /// <summary>
+    /// The server's capacity: a PUT or POST arriving while this many requests are served is answered 503 without
+    /// Retry-After (fault "max-inflight" in the request log). Null: no limit.
+    /// </summary>
+    public int? MaxInflight { get; set; }
     /// <summary>Never more faults than this in a row for one chunk, so a client with enough retries always finishes.</summary>
     public int MaxConsecutiveFaults { get; set; } = 2;
     public int? Seed { get; set; }
@@ -55,7 +61,7 @@ public sealed class FaultOptions
         ThrottleRate = other.ThrottleRate; ThrottleRetryAfterSeconds = other.ThrottleRetryAfterSeconds;
         DropRate = other.DropRate; LoseAckRate = other.LoseAckRate; StallRate = other.StallRate; StallSeconds = other.StallSeconds;
         LatencyMs = other.LatencyMs; MaxConsecutiveFaults = other.MaxConsecutiveFaults; Seed = other.Seed; Methods = other.Methods;
-        FinishLie = other.FinishLie;
+        FinishLie = other.FinishLie; MaxInflight = other.MaxInflight;
         RefuseStatus = other.RefuseStatus; RefuseSeconds = other.RefuseSeconds; RefuseRetryAfterSeconds = other.RefuseRetryAfterSeconds;
         OpenRefusalWindow(DateTimeOffset.UtcNow);
     }
@@ -70,7 +76,9 @@ public sealed class FaultOptions
     };
 
     private string? RefusalProblem() =>
-        RefuseStatus is { } status && status is < 400 or > 599 ? $"refuseStatus takes an HTTP error status (400-599), not {status}."
+        MaxInflight is < 1 ? $"maxInflight takes a positive number of requests, not {MaxInflight}."
+        : LatencyMs < 0 ? "latencyMs takes zero or more milliseconds."
+        : RefuseStatus is { } status && status is < 400 or > 599 ? $"refuseStatus takes an HTTP error status (400-599), not {status}."
         : RefuseSeconds is <= 0 ? "refuseSeconds takes a positive number of seconds."
         : RefuseRetryAfterSeconds is < 0 ? "refuseRetryAfterSeconds takes zero or more seconds."
         : RefuseStatus is null && (RefuseSeconds is not null || RefuseRetryAfterSeconds is not null) ? "refuseSeconds and refuseRetryAfterSeconds need refuseStatus."
