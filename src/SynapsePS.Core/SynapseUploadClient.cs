@@ -36,7 +36,7 @@ public sealed class SynapseUploadClient : IDisposable
         ChunkedUploadProtocol? protocol = null;
         _gate = new ServerGate(Connection.BaseUrl.AbsoluteUri, Options.OutageTimeout, ct => protocol!.ProbeAsync(ct));
         var wait = new ServerGateWait(_gate);
-        _protocol = protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options, wait), limiter, wait);
+        _protocol = protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options, wait), limiter, wait, Requests);
         _gate.OutageBegan += (_, e) => OutageBegan?.Invoke(this, OutageMessages.Began(e));
         _gate.OutageEnded += (_, e) => OutageEnded?.Invoke(this, OutageMessages.Ended(e));
         _journal = UploadJournal.Open(Options.StateDirectory);
@@ -47,6 +47,9 @@ public sealed class SynapseUploadClient : IDisposable
     public SynapseConnection Connection { get; }
 
     public UploadOptions Options { get; }
+
+    /// <summary>Every request attempt of the call as it ends (duration, outcome): what a batch paces itself by.</summary>
+    internal RequestMeter Requests { get; } = new();
 
     /// <summary>The server stopped answering and every upload of the call is paused; the argument is the line to log.</summary>
     public event EventHandler<string>? OutageBegan;

@@ -9,8 +9,11 @@ namespace SynapsePS;
 /// </summary>
 public sealed class BatchUploadSummary
 {
-    public BatchUploadSummary(int successful, int skipped, IReadOnlyList<BatchUploadResult> failed, long bytes, TimeSpan duration)
+    public BatchUploadSummary(int successful, int skipped, IReadOnlyList<BatchUploadResult> failed, long bytes, TimeSpan duration,
+        int highestConcurrency = 0, int finalConcurrency = 0)
     {
+        HighestConcurrency = highestConcurrency;
+        FinalConcurrency = finalConcurrency;
         Successful = successful;
         Skipped = skipped;
         Failed = failed;
@@ -34,4 +37,10 @@ public sealed class BatchUploadSummary
     public TimeSpan Duration { get; }
     public double BytesPerSecond => Duration.TotalSeconds > 0 ? Bytes / Duration.TotalSeconds : 0;
     public double FilesPerSecond => Duration.TotalSeconds > 0 ? Total / Duration.TotalSeconds : 0;
+
+    /// <summary>The most files that uploaded at once.</summary>
+    public int HighestConcurrency { get; }
+
+    /// <summary>How many files could upload at once when the batch ended: the count it had found, or -ThrottleLimit.</summary>
+    public int FinalConcurrency { get; }
 }

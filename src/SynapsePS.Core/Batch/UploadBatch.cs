@@ -9,7 +9,8 @@ using SynapsePS.Upload;
 namespace SynapsePS.Batch;
 
 /// <summary>
-/// Runs up to <c>throttleLimit</c> uploads at once. Files come in one at a time through <see cref="SubmitAsync"/>
+/// Runs up to <c>throttleLimit</c> uploads at once, or as many as the server takes when it is null (see
+/// <see cref="ConcurrencyController"/>). Files come in one at a time through <see cref="SubmitAsync"/>
 /// (as a pipeline delivers them); the batch owns the lanes. Every file's result is handed to <c>settled</c> as soon
 /// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
 /// million files needs the memory of its lanes only. Each file is claimed before anything is looked up for it
@@ -20,7 +21,7 @@ public sealed partial class UploadBatch
 {
     private readonly SynapseUploadClient _client;
     private readonly BatchLane[] _lanes;
-    private readonly SemaphoreSlim _free;
+    private readonly LaneLimiter _free;
     private readonly Action<BatchUploadResult> _settled;
     private readonly IUploadLog? _log;
     private readonly long? _maxBytes;
@@ -34,7 +35,8 @@ public sealed partial class UploadBatch
 
     /// <param name="maxBytes">Files larger than this fail the check without a request; null for no limit.</param>
     /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
-    public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+    /// <param name="throttleLimit">How many files upload at once; null lets the batch find the count itself.</param>
+    public UploadBatch(SynapseUploadClient client, int? throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation)
         : this(client, throttleLimit, maxBytes, log, settled, cancellation, null)
     {
@@ -42,21 +44,25 @@ public sealed partial class UploadBatch
 
     /// <param name="time">The clock of the status line; tests pass a FakeTimeProvider. Not public: the module's
     /// cmdlets must not name a type that loads from its private dependencies.</param>
-    internal UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+    internal UploadBatch(SynapseUploadClient client, int? throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation, TimeProvider? time)
     {
         _rate = new Reporting.TransferRate(RateWindow, time);
         _time = time ?? TimeProvider.System;
-        if (throttleLimit < 1 || throttleLimit > UploadOptions.MaxConcurrentUploads)
+        if (throttleLimit is < 1 or > UploadOptions.MaxConcurrentUploads)
             throw new ArgumentOutOfRangeException(nameof(throttleLimit));
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _settled = settled ?? throw new ArgumentNullException(nameof(settled));
         _log = log;
         _maxBytes = maxBytes;
         _cancellation = cancellation;
-        _lanes = new BatchLane[throttleLimit];
-        for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
-        _free = new SemaphoreSlim(throttleLimit, throttleLimit);
+        // Lanes are small (a name and the latest progress): a paced batch has one for each count up to the ceiling.
+        var lanes = throttleLimit ?? UploadOptions.MaxConcurrentUploads;
+        _lanes = new BatchLane[lanes];
+        for (var i = 0; i < lanes; i++) _lanes[i] = new BatchLane(i);
+        _pace = throttleLimit is null ? new ConcurrencyController(lanes, time) : null;
+        _free = new LaneLimiter(_pace?.Limit ?? lanes);
+        if (_pace is not null) _client.Requests.AttemptEnded += OnAttemptEnded;
         _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, cancellation);
     }
 
@@ -167,14 +173,16 @@ public sealed partial class UploadBatch
         }
     }
 
-    /// <summary>Starts a file on a free lane; the caller holds one count of <see cref="_free"/> for it.</summary>
+    /// <summary>Starts a file on a free lane; the caller holds one lane of <see cref="_free"/> for it.</summary>
     private void Start(LocalFile file, UploadClaim claim)
     {
         var lane = TakeIdleLane();
         lock (_gate)
         {
             if (_running++ == 0) _idle = NewIdle(completed: false);
+            if (_running > _mostRunning) _mostRunning = _running;
         }
+        _pace?.FileStarted();
         lane.Begin(file.FullName, file.Length);
         Interlocked.Increment(ref _filesStarted);
         Interlocked.Add(ref _bytesStarted, file.Length);
@@ -184,6 +192,7 @@ public sealed partial class UploadBatch
     private async Task RunAsync(BatchLane lane, LocalFile file, UploadClaim claim)
     {
         var (fullName, length) = (file.FullName, file.Length);
+        var onLane = System.Diagnostics.Stopwatch.StartNew();
         BatchUploadResult? result = null;
         try
         {
@@ -206,6 +215,7 @@ public sealed partial class UploadBatch
 
         claim.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
+        if (_pace is not null) Paced(_pace.FileEnded(result?.Error is null ? length : 0, onLane.Elapsed));
         _free.Release();
         try
         {

@@ -36,7 +36,8 @@ public sealed partial class UploadBatch
         _rate.Record(bytesDone);
         var status = new BatchStatus(Volatile.Read(ref _uploaded), Volatile.Read(ref _skipped), Volatile.Read(ref _failed),
             Volatile.Read(ref _running), FilesWaitingForAnotherRun, bytesDone, _rate.BytesPerSecond,
-            totalFiles: (int?)TotalFiles, totalBytes: TotalBytes, waitingForServerSince: _client.WaitingForServerSince);
+            totalFiles: (int?)TotalFiles, totalBytes: TotalBytes, waitingForServerSince: _client.WaitingForServerSince,
+            atOnce: _pace?.Limit);
         return Reporting.StatusLine.Format(status, _time.GetLocalNow());
     }
 

@@ -32,14 +32,17 @@ internal sealed class ChunkedUploadProtocol
     private readonly HttpClient _http;
     private readonly BandwidthLimiter? _limiter;
     private readonly IServerWait? _serverWait;
+    private readonly RequestMeter? _meter;
     private Uri? _lastUploadUrl;
 
     /// <param name="limiter">The bandwidth cap every chunk body of this protocol writes under, or null.</param>
     /// <param name="serverWait">The call's shared pause, awaited before every attempt; the pipeline must be built with the same.</param>
+    /// <param name="meter">Told of every attempt's duration and outcome (the call's pace), or null.</param>
     public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline,
-        BandwidthLimiter? limiter = null, IServerWait? serverWait = null)
+        BandwidthLimiter? limiter = null, IServerWait? serverWait = null, RequestMeter? meter = null)
     {
         _serverWait = serverWait;
+        _meter = meter;
         _connection = connection;
         _options = options;
         _pipeline = pipeline;
@@ -111,13 +114,13 @@ internal sealed class ChunkedUploadProtocol
     private async Task<T> AttemptAtGateAsync<T>(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build,
         Func<string, Uri, T> parse, int maxBodyBytes, CancellationToken ct)
     {
-        if (_serverWait is null) return await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+        if (_serverWait is null) return await MeteredAttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
         if (url != UploadOrigin.CollectionUrl(_connection.BaseUrl)) Volatile.Write(ref _lastUploadUrl, url);
         await _serverWait.BeforeAttemptAsync(ct).ConfigureAwait(false);
         T result;
         try
         {
-            result = await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+            result = await MeteredAttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
         }
         catch (SynapseClientException ex)
         {
@@ -126,6 +129,26 @@ internal sealed class ChunkedUploadProtocol
             throw;
         }
         _serverWait.Answered();
+        return result;
+    }
+
+    /// <summary>One attempt, its duration and outcome told to the meter (a cancelled attempt tells nothing).</summary>
+    private async Task<T> MeteredAttemptAsync<T>(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build,
+        Func<string, Uri, T> parse, int maxBodyBytes, CancellationToken ct)
+    {
+        if (_meter is null) return await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        T result;
+        try
+        {
+            result = await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+        }
+        catch (SynapseClientException ex)
+        {
+            _meter.Report(started.Elapsed, ex);
+            throw;
+        }
+        _meter.Report(started.Elapsed, null);
         return result;
     }
 

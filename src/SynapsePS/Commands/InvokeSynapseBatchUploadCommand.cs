@@ -11,7 +11,7 @@ using SynapsePS.Resilience;
 namespace SynapsePS.Commands;
 
 /// <summary>
-/// Uploads many files with up to -ThrottleLimit uploads at once. The engine's <see cref="UploadBatch"/> checks,
+/// Uploads many files with -ThrottleLimit uploads at once, or as many as the server takes without it. The engine's <see cref="UploadBatch"/> checks,
 /// skips and schedules; this cmdlet binds, submits each file (awaiting the submission, which holds the pipeline
 /// back while every lane is busy), writes each result as it settles (on the pipeline thread, through the pump),
 /// and draws one overall progress bar plus one per lane. It keeps nothing per file once written: the
@@ -37,10 +37,10 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     private int _failures;
     private long _bytesUploaded;
 
-    /// <summary>How many files upload at once (default 3).</summary>
+    /// <summary>How many files upload at once; unset, the batch finds the count itself (up to 64) and keeps adjusting it.</summary>
     [Parameter]
     [ValidateRange(1, UploadOptions.MaxConcurrentUploads)]
-    public int ThrottleLimit { get; set; } = 3;
+    public int ThrottleLimit { get; set; }
 
     /// <summary>Return one summary object at the end instead of one result per file.</summary>
     [Parameter]
@@ -113,7 +113,8 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
         if (_batch is not null) Await(_batch.WhenIdleAsync(), _pump, Render);
         _progress?.Complete();
         _status?.Dispose();
-        if (Summary) WriteObject(new BatchUploadSummary(_succeeded, _skipped, _failed, _bytesUploaded, _clock.Elapsed));
+        if (Summary) WriteObject(new BatchUploadSummary(_succeeded, _skipped, _failed, _bytesUploaded, _clock.Elapsed,
+            _batch?.HighestConcurrency ?? 0, _batch?.Concurrency ?? 0));
     }
 
     private void UploadTree()
@@ -170,7 +171,8 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     {
         var maxBytes = MyInvocation.BoundParameters.ContainsKey(nameof(MaxSizeGB))
             ? (long?)Math.Min(long.MaxValue, MaxSizeGB * 1024 * 1024 * 1024) : null;
-        var batch = new UploadBatch(Client, ThrottleLimit, maxBytes, new PumpLog(_pump, this),
+        int? pinned = MyInvocation.BoundParameters.ContainsKey(nameof(ThrottleLimit)) ? ThrottleLimit : null;
+        var batch = new UploadBatch(Client, pinned, maxBytes, new PumpLog(_pump, this),
             result => _pump.Post(() => Settle(result)), Cancellation);
         if (ShowProgress) _progress = new BatchProgressView(this, OverallProgressId, batch, _clock);
         _status = new StatusReport(this, Client, _pump, batch.StatusLine, StatusInterval);
