@@ -9,14 +9,16 @@ namespace SynapsePS.Batch;
 /// </summary>
 /// <remarks>
 /// The model is AIMD, as TCP's congestion control: a slow start (×1.5 per measurement) while files (or bytes) per
-/// second rise with the count, then probes up (×1.25) kept only when they raise the rate and probes down kept
-/// when the rate holds without them, and a multiplicative decrease when the server pushes back (halved after a
-/// 429, a gateway's or busy server's 5xx, a failed connection or a timeout) or its answers slow down sharply
-/// (×0.75). After a push-back the count climbs back by one per measurement up to just below the level that drew
-/// it and stays there for a while (longer each time), so a server with a fixed capacity is seldom probed.
-/// A measurement ("epoch") ends once every lane has had about one request and a few files have ended; an epoch in
-/// which the lanes were not all busy teaches nothing about more lanes, so the count never grows past the files
-/// waiting for one.
+/// second rise with the count, then probes up (×1.25) kept only when they raise the rate, probes down kept when
+/// the rate holds without them, and a multiplicative decrease when the server pushes back: halved after a 429, a
+/// gateway's or busy server's 5xx, a failed connection or a timeout; a quarter less when its answers slow down
+/// sharply (the mean answer four times as long and 50 ms longer, with no gain in rate). After a push-back the count
+/// climbs back by one per measurement up to just below the level that drew it and stays there for a while (longer
+/// each time), so a server with a fixed capacity is seldom probed.
+/// A measurement ("epoch") starts once every lane of a new count is busy and ends once every lane has had about
+/// one request and half of them a whole file; its rate is the files at once over the time each took (Little's
+/// law). An epoch in which the lanes were not all busy teaches nothing about more lanes, so the count never grows
+/// past the files waiting for one.
 /// </remarks>
 internal sealed class ConcurrencyController
 {
@@ -28,6 +30,9 @@ internal sealed class ConcurrencyController
     private const double PushBackFactor = 0.5;
     private const double SlowdownFactor = 0.75;
     private const double HoldsRate = 0.97;
+    private const double SlowerRate = 0.9;
+    private const double SlowdownRatio = 4;
+    private static readonly TimeSpan SlowdownMargin = TimeSpan.FromMilliseconds(50);
     private const int MinEpochRequests = 8;
     private const int MinEpochFiles = 4;
     private static readonly TimeSpan MinEpoch = TimeSpan.FromMilliseconds(50);
@@ -61,6 +66,7 @@ internal sealed class ConcurrencyController
     private double _baseMean;
     private bool _probing;
     private bool _probeDownNext;
+    private bool _filling;
     private long _nextProbe;
     private TimeSpan _probeWait = FirstProbeWait;
 
@@ -91,9 +97,16 @@ internal sealed class ConcurrencyController
     {
         lock (_lock)
         {
-            CountRunning(_time.GetTimestamp());
+            var now = _time.GetTimestamp();
+            CountRunning(now);
             _running++;
             _epochMostRunning = Math.Max(_epochMostRunning, _running);
+            // A higher count is measured from when its lanes are all busy, not while they fill.
+            if (_filling && _running >= _limit)
+            {
+                _filling = false;
+                StartEpoch(now);
+            }
         }
     }
 
@@ -147,6 +160,7 @@ internal sealed class ConcurrencyController
 
     private ConcurrencyChange? EndEpochIfDue(long now)
     {
+        if (_filling) return null;
         var elapsed = now - _epochStart;
         if (_epochRequests < Math.Max(MinEpochRequests, _limit) || _epochFiles < Math.Max(MinEpochFiles, _limit / 2)
             || elapsed < Ticks(MinEpoch)) return null;
@@ -181,7 +195,8 @@ internal sealed class ConcurrencyController
             var from = _limit;
             _limit = _base;
             _slowStart = false;
-            _probeDownNext = up;
+            // A step up that made the batch slower (not merely no faster) says the server is past its best: try fewer next.
+            _probeDownNext = up && gain < SlowerRate;
             _nextProbe = now + Ticks(_probeWait);
             _probeWait = Twice(_probeWait, LongestProbeWait);
             return new ConcurrencyChange(from, _limit, up
@@ -189,7 +204,7 @@ internal sealed class ConcurrencyController
                 : $"fewer uploads went slower ({Rate(files)} files/s at {from}, {Rate(_baseFiles ?? 0)} at {_limit})");
         }
 
-        if (_baseFiles is not null && mean > 2 * _baseMean && mean - _baseMean > 0.010 && Gain(files, bytes) <= 1)
+        if (_baseFiles is not null && mean > SlowdownRatio * _baseMean && mean - _baseMean > SlowdownMargin.TotalSeconds && Gain(files, bytes) <= 1)
         {
             _probeDownNext = true;
             return Decrease(now, $"the answers slowed down from {Millis(_baseMean)} to {Millis(mean)}", SlowdownFactor, holds: false);
@@ -221,6 +236,7 @@ internal sealed class ConcurrencyController
         var from = _limit;
         _limit = to;
         _probing = true;
+        _filling = true;
         return new ConcurrencyChange(from, to, $"trying more ({Rate(_baseFiles ?? 0)} files/s at {from})");
     }
 
@@ -251,6 +267,7 @@ internal sealed class ConcurrencyController
         _lastDecrease = now;
         _slowStart = false;
         _probing = false;
+        _filling = false;
         _base = _limit = Math.Max(1, to);
         _baseFiles = null;
         _nextProbe = now;

@@ -8,6 +8,7 @@ public sealed partial class UploadBatch
 {
     private readonly ConcurrencyController? _pace;
     private readonly object _pacing = new();
+    private int _onLanes;
     private int _mostRunning;
 
     /// <summary>Whether the batch chooses its count itself (no -ThrottleLimit).</summary>

@@ -180,7 +180,7 @@ public sealed partial class UploadBatch
         lock (_gate)
         {
             if (_running++ == 0) _idle = NewIdle(completed: false);
-            if (_running > _mostRunning) _mostRunning = _running;
+            if (++_onLanes > _mostRunning) _mostRunning = _onLanes;
         }
         _pace?.FileStarted();
         lane.Begin(file.FullName, file.Length);
@@ -216,6 +216,7 @@ public sealed partial class UploadBatch
         claim.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
         if (_pace is not null) Paced(_pace.FileEnded(result?.Error is null ? length : 0, onLane.Elapsed));
+        lock (_gate) _onLanes--;
         _free.Release();
         try
         {
