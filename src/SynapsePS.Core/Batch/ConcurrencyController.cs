@@ -9,8 +9,8 @@ namespace SynapsePS.Batch;
 /// </summary>
 /// <remarks>
 /// The model is AIMD, as TCP's congestion control: a slow start (×1.5 per measurement) while files (or bytes) per
-/// second rise with the count, then probes up (×1.25) kept only when they raise the rate, probes down kept when
-/// the rate holds without them, and a multiplicative decrease when the server pushes back: halved after a 429, a
+/// second rise with the count, then probes up (×1.25) kept when they raise the rate or (as a gradient model such as
+/// Netflix's Gradient2 reads it) leave the answer time as it was, probes down kept when the rate holds without them, and a multiplicative decrease when the server pushes back: halved after a 429, a
 /// gateway's or busy server's 5xx, a failed connection or a timeout; a quarter less when its answers slow down
 /// sharply (the mean answer four times as long and 50 ms longer, with no gain in rate). After a push-back the count
 /// climbs back by one per measurement up to just below the level that drew it and stays there for a while (longer
@@ -31,6 +31,7 @@ internal sealed class ConcurrencyController
     private const double SlowdownFactor = 0.75;
     private const double HoldsRate = 0.97;
     private const double SlowerRate = 0.9;
+    private static readonly TimeSpan QueueingMargin = TimeSpan.FromMilliseconds(1);
     private const double SlowdownRatio = 4;
     private static readonly TimeSpan SlowdownMargin = TimeSpan.FromMilliseconds(50);
     private const int MinEpochRequests = 8;
@@ -181,8 +182,15 @@ internal sealed class ConcurrencyController
             _probing = false;
             var gain = Gain(files, bytes);
             var up = _limit > _base;
-            // Up: kept when the rate rose by a third of the step at least. Down: kept when the rate held without them.
-            var kept = up ? gain >= 1 + (_limit / (double)_base - 1) / 3 : gain >= HoldsRate;
+            // Up: kept when the rate rose by a third of the step at least, or (the gradient's view, steadier on a busy
+            // client) when the answers took no longer, so the server queued nothing, and the rate did not fall.
+            // Down: kept when the rate held without them.
+            // A server that queues makes each answer take longer in step with the count; a third of that step is the line.
+            var step = _limit / (double)_base;
+            var queued = mean > _baseMean * (1 + (step - 1) / 3) + QueueingMargin.TotalSeconds;
+            var kept = up
+                ? gain >= 1 + (step - 1) / 3 || (!queued && gain >= SlowerRate)
+                : gain >= HoldsRate;
             if (kept)
             {
                 if (_limit >= _pushedBackAt) _pushedBackAt = int.MaxValue;   // the level that drew a push-back is fine now
