@@ -132,10 +132,12 @@ public sealed class DevServer : IAsyncDisposable
         {
             // Latency and capacity stand for a server far away and its workers: every PUT and POST waits the
             // latency (refused or not), and one arriving while the capacity is taken gets 503 without Retry-After.
+            // A chunk taken in waits once it is stored (ChunkPutHandler), as a lost answer would; the rest wait here.
             var faults = Options.Faults;
-            var upload = ctx.Request.Method is "PUT" or "POST";
-            counted = _inflight.TryEnter(upload ? faults.MaxInflight : null);
-            if (upload && faults.LatencyMs > 0) await Task.Delay(faults.LatencyMs, ctx.RequestAborted);
+            var method = ctx.Request.Method;
+            counted = _inflight.TryEnter(method is "PUT" or "POST" ? faults.MaxInflight : null);
+            if (faults.LatencyMs > 0 && (method == "POST" || (method == "PUT" && !counted)))
+                await Task.Delay(faults.LatencyMs, ctx.RequestAborted);
             if (!counted) await endpoints.RefuseForCapacityAsync(ctx, note);
             else await endpoints.HandleAsync(ctx, note);
         }

@@ -91,8 +91,8 @@ public sealed class DevServerOptions
           --lose-ack-rate R        share stored but answered by a dropped connection
           --stall-rate R           share that stop being read part-way through the body
           --stall-seconds S        how long a stall lasts (default 30)
-          --latency-ms N           delay before every PUT and POST is handled (first chunk, later chunks,
-                                   finish; refusals too): a server far away
+          --latency-ms N           delay of every PUT and POST answer (a chunk's once it is stored; the
+                                   finish and refusals before they are handled): a server far away
           --max-inflight K         a capacity: a PUT or POST arriving while K requests are served gets 503
                                    without Retry-After (fault "max-inflight"); GET /_dev/inflight tells the
                                    most served at once and the refusals since the last POST /_dev/reset-log

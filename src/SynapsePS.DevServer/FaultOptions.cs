@@ -18,7 +18,7 @@ public sealed class FaultOptions
     public double LoseAckRate { get; set; }
     public double StallRate { get; set; }
     public int StallSeconds { get; set; } = 30;
-    /// <summary>How long every PUT and POST of the upload API waits before it is handled (a server far away).</summary>
+    /// <summary>How long every PUT and POST answer of the upload API waits (a server far away): a chunk's once it is stored.</summary>
     public int LatencyMs { get; set; }
     /// <summary>
     /// The server's capacity: a PUT or POST arriving while this many requests are served is answered 503 without

