@@ -207,7 +207,7 @@ function Format-Wan($d) {
     $run = { param($series) @($d.Series.$series)[0] }
     $fps = { param($series) $n / (& $run $series).Seconds }
     "## Across the WAN: $n files of $($p.FileBytes / 1KB) KiB, the default beside fixed counts", '', (Format-Provenance $d -OneRun), ''
-    "One run each, all in one benchmark run, every one in a fresh pwsh with a fresh state folder: ``Invoke-SynapseBatchUpload -LiteralPath DIR -Recurse -Summary`` without -ThrottleLimit (the default: the batch finds its count) and with each fixed count. The dev server is made far away at run time (``latencyMs``: every PUT and POST waits $($p.LatencyMs) ms before it is handled, so each file costs two such waits) and given a capacity (``maxInflight``: a PUT or POST arriving while $($p.Capacity) are served gets 503 without Retry-After, as nginx's limit_conn answers); the most requests it served at once and its refusals come from ``GET /_dev/inflight``. Files/s is the files over the command's wall time."
+    "One run each, all in one benchmark run, every one in a fresh pwsh with a fresh state folder: ``Invoke-SynapseBatchUpload -LiteralPath DIR -Recurse -Summary`` without -ThrottleLimit (the default: the batch finds its count) and with each fixed count. The dev server is made far away at run time (``latencyMs``: every PUT and POST answer waits $($p.LatencyMs) ms, a chunk's once it is stored, so each file costs two such waits) and given a capacity (``maxInflight``: a PUT or POST arriving while $($p.Capacity) are served gets 503 without Retry-After, as nginx's limit_conn answers); the most requests it served at once and its refusals come from ``GET /_dev/inflight``. Files/s is the files over the command's wall time."
     '', '| Server | -ThrottleLimit | files/s | most at once (server) | highest / final count | requests | refused | failed files |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
     foreach ($series in $d.Series.PSObject.Properties) {
         $r = @($series.Value)[0]
@@ -220,7 +220,7 @@ function Format-Wan($d) {
     $lat = & $fps 'latency-default'; $near = & $fps 'near-default'; $cap = & $run 'capacity-default'
     $refusedShare = 100 * $cap.Refused / [Math]::Max(1, $cap.Requests)
     $capRatio = ($n / $cap.Seconds) / (& $fps "capacity-$($p.Capacity)")
-    '', $TargetHeader
+    ''; $TargetHeader
     Row "$($p.LatencyMs) ms: default ÷ the best fixed count ($($best.N))" ('{0:N2}' -f ($lat / $best.Fps)) '≥ 0.9' (($lat / $best.Fps) -ge 0.9)
     Row "$($p.LatencyMs) ms: default ÷ -ThrottleLimit 3" ('{0:N2}' -f ($lat / (& $fps 'latency-3'))) '≥ 5' (($lat / (& $fps 'latency-3')) -ge 5)
     Row 'same machine: default ÷ -ThrottleLimit 3' ('{0:N2}' -f ($near / (& $fps 'near-3'))) '≥ 0.95' (($near / (& $fps 'near-3')) -ge 0.95)
@@ -230,7 +230,7 @@ function Format-Wan($d) {
     '', "The count over time in the $($p.LatencyMs) ms default run, from its -Verbose lines (seconds since the command started, which includes loading the module and the first connection):"
     '', '| s | count | why |', '| ---: | ---: | --- |', "| 0 | $(4) | the start |"
     foreach ($c in @((& $run 'latency-default').Changes)) { '| {0:N2} | {1} | {2} |' -f $c.At, $c.To, $c.Reason }
-    '', 'A pinned count runs that many from its first file; the default starts at 4 and climbs once each step is measured, so on a short batch the climb weighs more than on a long one. Where the fixed counts pass 64 at once the server saw a few more requests at once than uploads: a file''s finish and the next file''s first chunk overlap by a moment on one lane.'
+    '', 'A pinned count runs that many from its first file; the default starts at 4 and climbs once each step is measured, so on a short batch the climb weighs more than on a long one. The runs follow one another in the order of the table, so a change of the machine''s load between them (see the load average above) moves the ratios as much as the count does.'
 }
 
 function Format-RawRuns($sections) {
