@@ -151,7 +151,7 @@ switch ($Task) {
     'Bench' {
         $Configuration = 'Release'
         Invoke-Build
-        foreach ($bench in 'Invoke-Benchmark.ps1', 'Measure-ManyFiles.ps1', 'Measure-Folders.ps1') {
+        foreach ($bench in 'Invoke-Benchmark.ps1', 'Measure-ManyFiles.ps1', 'Measure-Folders.ps1', 'Measure-Wan.ps1') {
             Invoke-ChildPwsh '-File', (Join-Path $Root "bench/$bench"), '-ModuleManifest', (Join-Path $ModuleOut 'SynapsePS.psd1')
             if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         }

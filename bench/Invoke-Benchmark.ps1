@@ -208,11 +208,18 @@ $sections = [ordered]@{
         Set-Content -LiteralPath $list -Value $batch
         $seqArgs = @{ Path = $list; Many = $true; Mode = 'Send' }
         $parArgs = @{ Path = $list; Many = $true; Mode = 'Batch'; ThrottleLimit = 4 }
+        # The old default of 3 at once beside the default that finds its own count (ThrottleLimit 0).
+        $threeArgs = @{ Path = $list; Many = $true; Mode = 'Batch'; ThrottleLimit = 3 }
+        $defaultArgs = @{ Path = $list; Many = $true; Mode = 'Batch'; ThrottleLimit = 0 }
         for ($i = 1; $i -le $Runs; $i++) {
-            Write-Host "Run $i/${Runs}: $BatchFiles x 1 MiB, one after another vs -ThrottleLimit 4..."
+            Write-Host "Run $i/${Runs}: $BatchFiles x 1 MiB, one after another vs -ThrottleLimit 4, 3 and the default..."
             $seq = Invoke-Measured $server $seqArgs; Add-BenchRun $data 'batch-seq' $seq; Clear-Storage
             $par = Invoke-Measured $server $parArgs; Add-BenchRun $data 'batch-par' $par; Clear-Storage
-            if ($seq.Files -ne $BatchFiles -or $par.Files -ne $BatchFiles -or $par.Failed -ne 0) { throw "A batch run lost files: $($seq.Files) / $($par.Files) ($($par.Failed) failed)." }
+            $three = Invoke-Measured $server $threeArgs; Add-BenchRun $data 'batch-3' $three; Clear-Storage
+            $default = Invoke-Measured $server $defaultArgs; Add-BenchRun $data 'batch-default' $default; Clear-Storage
+            foreach ($b in $par, $three, $default) {
+                if ($seq.Files -ne $BatchFiles -or $b.Files -ne $BatchFiles -or $b.Failed -ne 0) { throw "A batch run lost files: $($seq.Files) / $($b.Files) ($($b.Failed) failed)." }
+            }
         }
         # A server 20 ms away (each chunk answer delayed), as a real backend across a network is.
         $null = Invoke-SynapseDevApi -Server $server -Path faults -Method POST -Body @{ latencyMs = 20 }

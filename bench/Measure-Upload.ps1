@@ -9,7 +9,7 @@ param(
     [string] $Mode = 'Send',              # Send | Batch | Idle | Wait (idle for -Seconds after the warm-up)
     [double] $Seconds = 0,
     [int] $ChunkSize = 50MB,
-    [int] $ThrottleLimit = 4,
+    [int] $ThrottleLimit = 4,             # 0: Invoke-SynapseBatchUpload's default (it finds its own count)
     [string] $Progress = 'SilentlyContinue',
     [long] $MaxBytesPerSecond = 0          # 0: no cap
 )
@@ -50,7 +50,8 @@ $clock = [Diagnostics.Stopwatch]::StartNew()
 $results = if ($Mode -eq 'Send') {
     $files | Send-SynapseChunkedUpload -Connection $connection -ChunkSize $ChunkSize @cap
 } else {
-    $files | Invoke-SynapseBatchUpload -Connection $connection -ChunkSize $ChunkSize -ThrottleLimit $ThrottleLimit @cap
+    if ($ThrottleLimit -gt 0) { $cap.ThrottleLimit = $ThrottleLimit }
+    $files | Invoke-SynapseBatchUpload -Connection $connection -ChunkSize $ChunkSize @cap
 }
 $clock.Stop()
 $me.Refresh()

@@ -15,7 +15,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 Import-Module (Join-Path $PSScriptRoot 'BenchData.psm1')
-$Order = 'Single', 'Intake', 'Multipart', 'Memory', 'Batch', 'Progress', 'Cap', 'ManyFiles', 'Folders'
+$Order = 'Single', 'Intake', 'Multipart', 'Memory', 'Batch', 'Progress', 'Cap', 'ManyFiles', 'Folders', 'Wan'
 
 function Get-Stats([double[]] $Values) {
     $sorted = @($Values | Sort-Object)
@@ -97,6 +97,12 @@ function Format-Batch($d) {
     Row 'Send-SynapseChunkedUpload one after another, files/s' (Format-Stat $seq 'N1') '' $null
     Row 'Invoke-SynapseBatchUpload -ThrottleLimit 4, files/s' (Format-Stat $par 'N1') '' $null
     Row 'parallel ÷ sequential' ('{0:N2}' -f ($par.Median / $seq.Median)) '≥ 3' (($par.Median / $seq.Median) -ge 3)
+    if ($d.Series.PSObject.Properties['batch-default']) {
+        $three = Get-SeriesStats $d 'batch-3' { $n / $_.Seconds }; $default = Get-SeriesStats $d 'batch-default' { $n / $_.Seconds }
+        Row 'Invoke-SynapseBatchUpload -ThrottleLimit 3 (the old default), files/s' (Format-Stat $three 'N1') '' $null
+        Row 'Invoke-SynapseBatchUpload without -ThrottleLimit (the default), files/s' (Format-Stat $default 'N1') '' $null
+        Row 'default ÷ -ThrottleLimit 3' ('{0:N2}' -f ($default.Median / $three.Median)) '≥ 0.95' (($default.Median / $three.Median) -ge 0.95)
+    }
     $seqL = Get-SeriesStats $d 'batch-seq-20ms' { $n / $_.Seconds }; $parL = Get-SeriesStats $d 'batch-par-20ms' { $n / $_.Seconds }
     Row 'with 20 ms server latency: one after another, files/s' (Format-Stat $seqL 'N1') '' $null
     Row 'with 20 ms server latency: -ThrottleLimit 4, files/s' (Format-Stat $parL 'N1') '' $null
@@ -196,10 +202,41 @@ function Format-Folders($d) {
     }
 }
 
+function Format-Wan($d) {
+    $p = $d.Parameters; $n = $p.Files
+    $run = { param($series) @($d.Series.$series)[0] }
+    $fps = { param($series) $n / (& $run $series).Seconds }
+    "## Across the WAN: $n files of $($p.FileBytes / 1KB) KiB, the default beside fixed counts", '', (Format-Provenance $d -OneRun), ''
+    "One run each, all in one benchmark run, every one in a fresh pwsh with a fresh state folder: ``Invoke-SynapseBatchUpload -LiteralPath DIR -Recurse -Summary`` without -ThrottleLimit (the default: the batch finds its count) and with each fixed count. The dev server is made far away at run time (``latencyMs``: every PUT and POST answer waits $($p.LatencyMs) ms, a chunk's once it is stored, so each file costs two such waits) and given a capacity (``maxInflight``: a PUT or POST arriving while $($p.Capacity) are served gets 503 without Retry-After, as nginx's limit_conn answers); the most requests it served at once and its refusals come from ``GET /_dev/inflight``. Files/s is the files over the command's wall time."
+    '', '| Server | -ThrottleLimit | files/s | most at once (server) | highest / final count | requests | refused | failed files |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
+    foreach ($series in $d.Series.PSObject.Properties) {
+        $r = @($series.Value)[0]
+        $server = switch -Wildcard ($series.Name) { 'latency-*' { "$($p.LatencyMs) ms away" } 'near-*' { 'same machine' } 'capacity-*' { "$($p.LatencyMs) ms away, capacity $($p.Capacity)" } }
+        $limit = if ($r.ThrottleLimit) { $r.ThrottleLimit } else { 'default' }
+        '| {0} | {1} | {2:N1} | {3} | {4} / {5} | {6:N0} | {7:N0} | {8} |' -f $server, $limit, ($n / $r.Seconds), $r.MostInflight, $r.Highest, $r.Final, $r.Requests, $r.Refused, $r.Failed
+    }
+    $fixed = @($p.ThrottleLimits | ForEach-Object { [pscustomobject]@{ N = $_; Fps = (& $fps "latency-$_") } } | Sort-Object Fps -Descending)
+    $best = $fixed[0]
+    $lat = & $fps 'latency-default'; $near = & $fps 'near-default'; $cap = & $run 'capacity-default'
+    $refusedShare = 100 * $cap.Refused / [Math]::Max(1, $cap.Requests)
+    $capRatio = ($n / $cap.Seconds) / (& $fps "capacity-$($p.Capacity)")
+    ''; $TargetHeader
+    Row "$($p.LatencyMs) ms: default ÷ the best fixed count ($($best.N))" ('{0:N2}' -f ($lat / $best.Fps)) '≥ 0.9' (($lat / $best.Fps) -ge 0.9)
+    Row "$($p.LatencyMs) ms: default ÷ -ThrottleLimit 3" ('{0:N2}' -f ($lat / (& $fps 'latency-3'))) '≥ 5' (($lat / (& $fps 'latency-3')) -ge 5)
+    Row 'same machine: default ÷ -ThrottleLimit 3' ('{0:N2}' -f ($near / (& $fps 'near-3'))) '≥ 0.95' (($near / (& $fps 'near-3')) -ge 0.95)
+    Row "capacity $($p.Capacity): files the default failed" ('{0}' -f $cap.Failed) '0' ($cap.Failed -eq 0)
+    Row "capacity $($p.Capacity): requests refused, % of the default's" ('{0:N2}' -f $refusedShare) '≤ 5' ($refusedShare -le 5)
+    Row "capacity $($p.Capacity): default ÷ -ThrottleLimit $($p.Capacity)" ('{0:N2}' -f $capRatio) '≥ 0.8' ($capRatio -ge 0.8)
+    '', "The count over time in the $($p.LatencyMs) ms default run, from its -Verbose lines (seconds since the command started, which includes loading the module and the first connection):"
+    '', '| s | count | why |', '| ---: | ---: | --- |', "| 0 | $(4) | the start |"
+    foreach ($c in @((& $run 'latency-default').Changes)) { '| {0:N2} | {1} | {2} |' -f $c.At, $c.To, $c.Reason }
+    '', 'A pinned count runs that many from its first file; the default starts at 4 and climbs once each step is measured, so on a short batch the climb weighs more than on a long one. The runs follow one another in the order of the table, so a change of the machine''s load between them (see the load average above) moves the ratios as much as the count does.'
+}
+
 function Format-RawRuns($sections) {
     # Every run of every series that has one wall time per run (the many-files table is its own raw record).
     '## Raw runs', '', '| Section | Series | Run | Wall s | CPU s | Server CPU s | Peak RSS MiB |', '| --- | --- | --- | --- | --- | --- | --- |'
-    foreach ($name in $Order | Where-Object { $sections.ContainsKey($_) -and $_ -notin 'ManyFiles', 'Folders' }) {
+    foreach ($name in $Order | Where-Object { $sections.ContainsKey($_) -and $_ -notin 'ManyFiles', 'Folders', 'Wan' }) {
         foreach ($series in $sections[$name].Series.PSObject.Properties) {
             $n = 0
             foreach ($r in @($series.Value)) {
@@ -215,7 +252,7 @@ $sections = Read-BenchSections $ResultsPath
 if ($sections.Count -eq 0) { throw "No benchmark data in $ResultsPath; run bench/Invoke-Benchmark.ps1 first." }
 $md = [Collections.Generic.List[string]]::new()
 $md.Add('# Performance'); $md.Add('')
-$md.Add('Written by `bench/Write-PerformanceReport.ps1` from the data files in `bench/results/` (one per section, written by `bench/Invoke-Benchmark.ps1`, `bench/Measure-ManyFiles.ps1` and `bench/Measure-Folders.ps1`; `dotnet pwsh ./build.ps1 -Task Bench` runs them all). Figures are measured, never typed in; each section names when, on what machine and by which command it was measured, and the load average around it (the machine may have been shared with other work).')
+$md.Add('Written by `bench/Write-PerformanceReport.ps1` from the data files in `bench/results/` (one per section, written by `bench/Invoke-Benchmark.ps1`, `bench/Measure-ManyFiles.ps1`, `bench/Measure-Folders.ps1` and `bench/Measure-Wan.ps1`; `dotnet pwsh ./build.ps1 -Task Bench` runs them all). Figures are measured, never typed in; each section names when, on what machine and by which command it was measured, and the load average around it (the machine may have been shared with other work).')
 # Judged by the load before a section began: the load at its end counts the section's own client and server.
 $busy = @($Order | Where-Object { $sections.ContainsKey($_) -and $sections[$_].LoadAtStart -gt $sections[$_].Machine.Cores })
 if ($busy) {

@@ -129,10 +129,12 @@ function Stop-SynapseDevServer {
 }
 
 function Invoke-SynapseDevApi {
-    # The dev server's inspection endpoints (/_dev/uploads, /_dev/requests, /_dev/faults, /_dev/limits, /_dev/reset-log).
-    # /_dev/requests is the request log: number (arrival order), receivedAt, completedAt, method, path, status,
-    # fault ('refuse-503' for a refusal window). POST /_dev/faults replaces the faults, e.g. a refusal window:
-    # -Body @{ refuseStatus = 503; refuseSeconds = 20; refuseRetryAfterSeconds = 2 } (@{} turns it off). POST /_dev/limits
+    # The dev server's inspection endpoints (/_dev/uploads, /_dev/requests, /_dev/faults, /_dev/limits, /_dev/inflight,
+    # /_dev/reset-log). /_dev/requests is the request log: number (arrival order), receivedAt, completedAt, method,
+    # path, status, fault ('refuse-503' for a refusal window). POST /_dev/faults replaces the faults, e.g. a refusal
+    # window: -Body @{ refuseStatus = 503; refuseSeconds = 20; refuseRetryAfterSeconds = 2 } (@{} turns it off), or a
+    # server far away with 8 workers: -Body @{ latencyMs = 50; maxInflight = 8 }. /_dev/inflight tells the most
+    # requests served at once and the refusals for the capacity since the last POST /_dev/reset-log. POST /_dev/limits
     # replaces the upload limit and the quota (--max-size, --quota): -Body @{ maxUploadBytes = 1000; quotaBytes = 5000 }.
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Path, [string] $Method = 'GET', $Body)

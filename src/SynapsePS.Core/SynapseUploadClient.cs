@@ -45,7 +45,7 @@ public sealed class SynapseUploadClient : IDisposable
         var limiter = Options.MaxBytesPerSecond is { } cap ? new BandwidthLimiter(cap, time) : null;
         ChunkedUploadProtocol? protocol = null;
         _gate = new ServerGate(Connection.BaseUrl.AbsoluteUri, Options.OutageTimeout, ct => protocol!.ProbeAsync(ct), time);
-        _protocol = protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options, _gate, time), limiter, time);
+        _protocol = protocol = new ChunkedUploadProtocol(Connection, Options, RetryPolicy.Build(Options, _gate, time), limiter, time, Requests);
         _gate.OutageBegan += (_, e) => OutageBegan?.Invoke(this, OutageMessages.Began(e));
         _gate.OutageEnded += (_, e) => OutageEnded?.Invoke(this, OutageMessages.Ended(e));
         Records = new UploadRecords(Options.StateDirectory, Connection.BaseUrl, Options.SkipUploaded, time);
@@ -67,6 +67,9 @@ public sealed class SynapseUploadClient : IDisposable
 
     /// <summary>The call's uploads in flight, as its outage lines count them.</summary>
     internal UploadCount UploadsInFlight => _gate.Uploads;
+
+    /// <summary>Every request attempt of the call as it ends (duration, outcome): what a batch paces itself by.</summary>
+    internal RequestMeter Requests { get; } = new();
 
     /// <summary>The server stopped answering and every upload of the call is paused; the argument is the line to log.</summary>
     public event EventHandler<string>? OutageBegan;

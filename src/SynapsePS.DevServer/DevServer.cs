@@ -22,6 +22,7 @@ public sealed class DevServer : IAsyncDisposable
     private readonly UploadStore _store;
     private readonly RequestLog _log;
     private readonly ConnectionCounter _connections;
+    private readonly InflightCounter _inflight = new();
     private int _stopped;
 
     private DevServer(WebApplication app, DevServerOptions options, UploadStore store, RequestLog log, TlsSetup? tls, ConnectionCounter connections)
@@ -47,7 +48,18 @@ public sealed class DevServer : IAsyncDisposable
     public IReadOnlyList<RequestLogEntry> Requests => _log.Entries;
     public IReadOnlyList<UploadInfo> Uploads => _store.All.OrderBy(u => u.CreatedAt).Select(Info).ToArray();
 
-    public void ResetLog() => _log.Clear();
+    /// <summary>Upload API requests being served now.</summary>
+    public int InflightNow => _inflight.Now;
+    /// <summary>The most upload API requests served at once since the start or the last <see cref="ResetLog"/>.</summary>
+    public int MostInflight => _inflight.Most;
+    /// <summary>PUTs and POSTs turned away by --max-inflight since the start or the last <see cref="ResetLog"/>.</summary>
+    public long RefusedForCapacity => _inflight.Refused;
+
+    public void ResetLog()
+    {
+        _log.Clear();
+        _inflight.Reset();
+    }
 
     public static async Task<DevServer> StartAsync(DevServerOptions options, CancellationToken ct = default)
     {
@@ -115,9 +127,19 @@ public sealed class DevServer : IAsyncDisposable
         var received = DateTimeOffset.UtcNow;
         var number = _log.NextNumber();
         var note = new RequestNote();
+        var counted = false;
         try
         {
-            await endpoints.HandleAsync(ctx, note);
+            // Latency and capacity stand for a server far away and its workers: every PUT and POST waits the
+            // latency (refused or not), and one arriving while the capacity is taken gets 503 without Retry-After.
+            // A chunk taken in waits once it is stored (ChunkPutHandler), as a lost answer would; the rest wait here.
+            var faults = Options.Faults;
+            var method = ctx.Request.Method;
+            counted = _inflight.TryEnter(method is "PUT" or "POST" ? faults.MaxInflight : null);
+            if (faults.LatencyMs > 0 && (method == "POST" || (method == "PUT" && !counted)))
+                await Task.Delay(faults.LatencyMs, ctx.RequestAborted);
+            if (!counted) await endpoints.RefuseForCapacityAsync(ctx, note);
+            else await endpoints.HandleAsync(ctx, note);
         }
         catch (Exception ex) when (ctx.RequestAborted.IsCancellationRequested || ex is IOException or InvalidDataException or BadHttpRequestException or OperationCanceledException)
         {
@@ -127,6 +149,7 @@ public sealed class DevServer : IAsyncDisposable
         }
         finally
         {
+            if (counted) _inflight.Leave();
             var h = ctx.Request.Headers;
             _log.Add(new RequestLogEntry(number, received, DateTimeOffset.UtcNow, ctx.Request.Method, path,
                 h.ContainsKey("Content-Range") ? h["Content-Range"].ToString() : null, ctx.Request.ContentType, ctx.Request.ContentLength,
@@ -143,6 +166,9 @@ public sealed class DevServer : IAsyncDisposable
             case ("GET", "uploads"): await ctx.Response.WriteAsJsonAsync(Uploads, s_web); break;
             case ("GET", "requests"): await ctx.Response.WriteAsJsonAsync(Requests, s_web); break;
             case ("POST", "reset-log"): ResetLog(); ctx.Response.StatusCode = 204; break;
+            case ("GET", "inflight"):
+                await ctx.Response.WriteAsJsonAsync(new { now = InflightNow, most = MostInflight, refused = RefusedForCapacity, capacity = Options.Faults.MaxInflight }, s_web);
+                break;
             case ("POST", "faults"):
                 var given = await JsonSerializer.DeserializeAsync<FaultOptions>(ctx.Request.Body, s_web) ?? new FaultOptions();
                 if (given.Problem(Options.RecordShape) is { } problem)

@@ -96,7 +96,11 @@ public sealed class DevServerOptions
                                    connection is cut after --stall-seconds)
           --drip-reply-rate R      share stored and answered with headers, then the body one byte at a time
           --drip-seconds S         the time between two bytes of a dripped body (default 5)
-          --latency-ms N           delay before every chunk answer
+          --latency-ms N           delay of every PUT and POST answer (a chunk's once it is stored; the
+                                   finish and refusals before they are handled): a server far away
+          --max-inflight K         a capacity: a PUT or POST arriving while K requests are served gets 503
+                                   without Retry-After (fault "max-inflight"); GET /_dev/inflight tells the
+                                   most served at once and the refusals since the last POST /_dev/reset-log
           --max-consecutive-faults N  at most N faults in a row for the same chunk (default 2)
           --seed N                 seed of the fault dice
           --fault-methods PUT,...  methods faults apply to (default PUT)
@@ -187,6 +191,7 @@ public sealed class DevServerOptions
                 case "--drip-reply-rate": o.Faults.DripReplyRate = Rate(); break;
                 case "--drip-seconds": o.Faults.DripSeconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--latency-ms": o.Faults.LatencyMs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--max-inflight": o.Faults.MaxInflight = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-consecutive-faults": o.Faults.MaxConsecutiveFaults = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--seed": o.Faults.Seed = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--fault-methods": o.Faults.Methods = Value().Split(',').Select(m => m.Trim().ToUpperInvariant()).ToArray(); break;

@@ -23,7 +23,13 @@ public sealed class FaultOptions
     /// <summary>Share of chunks stored and answered with headers, then the body one byte every DripSeconds.</summary>
     public double DripReplyRate { get; set; }
     public double DripSeconds { get; set; } = 5;
+    /// <summary>How long every PUT and POST answer of the upload API waits (a server far away): a chunk's once it is stored.</summary>
     public int LatencyMs { get; set; }
+    /// <summary>
+    /// The server's capacity: a PUT or POST arriving while this many requests are served is answered 503 without
+    /// Retry-After (fault "max-inflight" in the request log). Null: no limit.
+    /// </summary>
+    public int? MaxInflight { get; set; }
     /// <summary>Never more faults than this in a row for one chunk, so a client with enough retries always finishes.</summary>
     public int MaxConsecutiveFaults { get; set; } = 2;
     public int? Seed { get; set; }
@@ -65,7 +71,7 @@ public sealed class FaultOptions
         DropRate = other.DropRate; LoseAckRate = other.LoseAckRate; StallRate = other.StallRate; StallSeconds = other.StallSeconds;
         StallReplyRate = other.StallReplyRate; DripReplyRate = other.DripReplyRate; DripSeconds = other.DripSeconds;
         LatencyMs = other.LatencyMs; MaxConsecutiveFaults = other.MaxConsecutiveFaults; Seed = other.Seed; Methods = other.Methods;
-        FinishLie = other.FinishLie;
+        FinishLie = other.FinishLie; MaxInflight = other.MaxInflight;
         RefuseStatus = other.RefuseStatus; RefuseSeconds = other.RefuseSeconds; RefuseRetryAfterSeconds = other.RefuseRetryAfterSeconds;
         OpenRefusalWindow(DateTimeOffset.UtcNow);
     }
@@ -81,6 +87,8 @@ public sealed class FaultOptions
 
     private string? RefusalProblem() =>
         DripSeconds <= 0 ? "dripSeconds takes a positive number of seconds."
+        : MaxInflight is < 1 ? $"maxInflight takes a positive number of requests, not {MaxInflight}."
+        : LatencyMs < 0 ? "latencyMs takes zero or more milliseconds."
         : RefuseStatus is { } status && status is < 400 or > 599 ? $"refuseStatus takes an HTTP error status (400-599), not {status}."
         : RefuseSeconds is <= 0 ? "refuseSeconds takes a positive number of seconds."
         : RefuseRetryAfterSeconds is < 0 ? "refuseRetryAfterSeconds takes zero or more seconds."

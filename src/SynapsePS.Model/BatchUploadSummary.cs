@@ -10,11 +10,13 @@ namespace SynapsePS;
 public sealed class BatchUploadSummary
 {
     public BatchUploadSummary(int successful, int skipped, IReadOnlyList<BatchUploadResult> failed, long bytes, TimeSpan duration,
-        int notStarted = 0, int interrupted = 0, bool timeBudgetReached = false)
+        int notStarted = 0, int interrupted = 0, bool timeBudgetReached = false, int highestConcurrency = 0, int finalConcurrency = 0)
     {
         NotStarted = notStarted;
         Interrupted = interrupted;
         TimeBudgetReached = timeBudgetReached;
+        HighestConcurrency = highestConcurrency;
+        FinalConcurrency = finalConcurrency;
         Successful = successful;
         Skipped = skipped;
         Failed = failed;
@@ -47,4 +49,10 @@ public sealed class BatchUploadSummary
 
     /// <summary>Whether the call ended by its time budget with files left (TimeBudgetReached).</summary>
     public bool TimeBudgetReached { get; }
+
+    /// <summary>The most files that uploaded at once.</summary>
+    public int HighestConcurrency { get; }
+
+    /// <summary>How many files could upload at once when the batch ended: the count it had found, or -ThrottleLimit.</summary>
+    public int FinalConcurrency { get; }
 }

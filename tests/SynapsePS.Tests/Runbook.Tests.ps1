@@ -179,23 +179,24 @@ Describe '-MaxDurationSec' {
 }
 
 Describe 'Two jobs in one process' {
-    It 'each with its own connection and token: each server sees only its own token, neither sees the other''s status or outage' {
+    It 'each with its own connection, token and state folder: each server sees only its own token, neither sees the other''s status, outage or state' {
         $otherToken = 'other-token-' + [guid]::NewGuid().ToString('N')
         $other = Start-SynapseDevServer -ArgumentList '--token', $otherToken
         try {
             $dirA = New-Batch 'job-a' 8 (3 * 64KB)
             $dirB = New-Batch 'job-b' 4 (6 * 64KB)
+            $stateA = Join-Path $TestDrive 'state-a'; $stateB = Join-Path $TestDrive 'state-b'
             Reset-ServerLog $Server
             Set-ServerFaults $Server @{ latencyMs = 150 }
             Set-ServerFaults $other @{ latencyMs = 150 }
             $job = {
-                param($dir, $url, $token)
+                param($dir, $url, $token, $state)
                 $PSPrivateMetadata = @{ JobId = [guid]::NewGuid() }
                 Connect-Synapse -BaseUrl $url -AccessToken $token
-                Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -ChunkSize 64KB -ThrottleLimit 2 -StatusIntervalSec 1 -MaxRetries 0 -RetryDelaySec 0.05 -OutageTimeoutSec 60
+                Get-ChildItem -LiteralPath $dir | Invoke-SynapseBatchUpload -ChunkSize 64KB -ThrottleLimit 2 -StatusIntervalSec 1 -MaxRetries 0 -RetryDelaySec 0.05 -OutageTimeoutSec 60 -SkipUploaded -StateDirectory $state
             }
-            $a = New-ModuleRunspace $job -ArgumentList $dirA, $Server.Url, $Token
-            $b = New-ModuleRunspace $job -ArgumentList $dirB, $other.Url, $otherToken
+            $a = New-ModuleRunspace $job -ArgumentList $dirA, $Server.Url, $Token, $stateA
+            $b = New-ModuleRunspace $job -ArgumentList $dirB, $other.Url, $otherToken, $stateB
             try {
                 $runA = $a.BeginInvoke(); $runB = $b.BeginInvoke()
                 # Once B's server has answered, it refuses everything for 2 s: B rides out an outage, A must not hear of it.
@@ -229,6 +230,13 @@ Describe 'Two jobs in one process' {
         @($warnB | Where-Object { $_ -match 'is back after' }).Count | Should -Be 1
         @($warnA | Where-Object { $_ -match 'has not answered|is back after' }) | Should -BeNullOrEmpty
         @($warnA | Where-Object { $_ -match $StatusPattern }).Count | Should -BeGreaterOrEqual 1
+        # Each job's ledger is in its own state folder and names its own files and server only.
+        $ledgerA = @(Get-SynapseUploadJournal -Completed -StateDirectory $stateA)
+        $ledgerB = @(Get-SynapseUploadJournal -Completed -StateDirectory $stateB)
+        $ledgerA.Count | Should -Be 8
+        $ledgerB.Count | Should -Be 4
+        @($ledgerA | Where-Object { (Split-Path $_.FullName -Parent) -ne $dirA }) | Should -BeNullOrEmpty
+        @($ledgerB | Where-Object { (Split-Path $_.FullName -Parent) -ne $dirB }) | Should -BeNullOrEmpty
         # A's status lines count A's files only: never more than its 8.
         foreach ($line in $warnA -match $StatusPattern) { [int]($line -replace '^\S+ (\d+) .*', '$1') | Should -BeLessOrEqual 8 }
     }

@@ -10,7 +10,8 @@ using SynapsePS.Upload;
 namespace SynapsePS.Batch;
 
 /// <summary>
-/// Runs up to <c>throttleLimit</c> uploads at once. Files come in one at a time through <see cref="SubmitAsync"/>
+/// Runs up to <c>throttleLimit</c> uploads at once, or as many as the server takes when it is null (see
+/// <see cref="ConcurrencyController"/>). Files come in one at a time through <see cref="SubmitAsync"/>
 /// (as a pipeline delivers them); the batch owns the lanes. Every file's result is handed to <c>settled</c> as soon
 /// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
 /// million files needs the memory of its lanes only. It is the only way files enter the engine, and every file
@@ -28,7 +29,7 @@ public sealed partial class UploadBatch
 {
     private readonly SynapseUploadClient _client;
     private readonly BatchLane[] _lanes;
-    private readonly SemaphoreSlim _free;
+    private readonly LaneLimiter _free;
     private readonly Action<BatchUploadResult> _settled;
     private readonly IUploadLog? _log;
     private readonly long? _maxBytes;
@@ -46,7 +47,8 @@ public sealed partial class UploadBatch
 
     /// <param name="maxBytes">Files larger than this fail the check without a request; null for no limit.</param>
     /// <param name="settled">Called once per file with its result; must be thread-safe and quick.</param>
-    public UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+    /// <param name="throttleLimit">How many files upload at once; null lets the batch find the count itself.</param>
+    public UploadBatch(SynapseUploadClient client, int? throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation)
         : this(client, throttleLimit, maxBytes, log, settled, cancellation, waiting: null)
     {
@@ -62,14 +64,14 @@ public sealed partial class UploadBatch
         new(client, 1, maxBytes: null, log, settled, cancellation, progress ?? new LatestProgress());
 
     /// <param name="waiting">Non-null for a call that waits for a held claim (reporting there) instead of setting the file aside.</param>
-    private UploadBatch(SynapseUploadClient client, int throttleLimit, long? maxBytes, IUploadLog? log,
+    private UploadBatch(SynapseUploadClient client, int? throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation, IProgress<UploadProgress>? waiting)
     {
         _waiting = waiting;
         // The call's clock comes from its client, which the engine's composition root made.
         _time = client?.Time ?? throw new ArgumentNullException(nameof(client));
         _rate = new Reporting.TransferRate(RateWindow, _time);
-        if (throttleLimit < 1 || throttleLimit > UploadOptions.MaxConcurrentUploads)
+        if (throttleLimit is < 1 or > UploadOptions.MaxConcurrentUploads)
             throw new ArgumentOutOfRangeException(nameof(throttleLimit));
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _settled = settled ?? throw new ArgumentNullException(nameof(settled));
@@ -80,9 +82,13 @@ public sealed partial class UploadBatch
         _cancellation = _stop.Token;
         _budget = client.Budget;
         _uploads = CancellationTokenSource.CreateLinkedTokenSource(_cancellation, _budget.Cut);
-        _lanes = new BatchLane[throttleLimit];
-        for (var i = 0; i < throttleLimit; i++) _lanes[i] = new BatchLane(i);
-        _free = new SemaphoreSlim(throttleLimit, throttleLimit);
+        // Lanes are small (a name and the latest progress): a paced batch has one for each count up to the ceiling.
+        var lanes = throttleLimit ?? UploadOptions.MaxConcurrentUploads;
+        _lanes = new BatchLane[lanes];
+        for (var i = 0; i < lanes; i++) _lanes[i] = new BatchLane(i);
+        _pace = throttleLimit is null ? new ConcurrencyController(lanes, _time) : null;
+        _free = new LaneLimiter(_pace?.Limit ?? lanes);
+        if (_pace is not null) _client.Requests.AttemptEnded += OnAttemptEnded;
         _setAside = new SetAsideFiles(TryClaim, records => TakeAsync(records, found: null), log, _cancellation,
             _time, giveUp: () => _budget.IsSpent);
     }
@@ -248,14 +254,16 @@ public sealed partial class UploadBatch
         return true;
     }
 
-    /// <summary>Starts a file on a free lane; the caller holds one count of <see cref="_free"/> for it.</summary>
+    /// <summary>Starts a file on a free lane; the caller holds one lane of <see cref="_free"/> for it.</summary>
     private void Start(LocalFile file, FileRecords records)
     {
         var lane = TakeIdleLane();
         lock (_gate)
         {
             if (_running++ == 0) _idle = NewIdle(completed: false);
+            if (++_onLanes > _mostRunning) _mostRunning = _onLanes;
         }
+        _pace?.FileStarted();
         lane.Begin(file.FullName, file.Length);
         Interlocked.Increment(ref _filesStarted);
         Interlocked.Add(ref _bytesStarted, file.Length);
@@ -265,6 +273,7 @@ public sealed partial class UploadBatch
     private async Task RunAsync(BatchLane lane, LocalFile file, FileRecords records)
     {
         var (fullName, length) = (file.FullName, file.Length);
+        var onLane = _time.GetTimestamp();
         BatchUploadResult? result = null;
         SynapseClientException? end = null;
         try
@@ -296,6 +305,8 @@ public sealed partial class UploadBatch
         if (end is not null) EndCall(end);
         records.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
+        if (_pace is not null) Paced(_pace.FileEnded(result?.Error is null ? length : 0, _time.GetElapsedTime(onLane)));
+        lock (_gate) _onLanes--;
         try
         {
             if (result is not null) Settle(result);

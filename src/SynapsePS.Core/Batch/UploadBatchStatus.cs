@@ -39,7 +39,8 @@ public sealed partial class UploadBatch
         _rate.Record(bytesDone);
         var status = new BatchStatus(Volatile.Read(ref _uploaded), Volatile.Read(ref _skipped), Volatile.Read(ref _failed),
             Volatile.Read(ref _running), FilesWaitingForAnotherRun, bytesDone, _rate.BytesPerSecond,
-            totalFiles: (int?)TotalFiles, totalBytes: TotalBytes, waitingForServerSince: _client.WaitingForServerSince);
+            totalFiles: (int?)TotalFiles, totalBytes: TotalBytes, waitingForServerSince: _client.WaitingForServerSince,
+            atOnce: _pace?.Limit);
         return Reporting.StatusLine.Format(status, _time.GetLocalNow());
     }
 
@@ -64,7 +65,7 @@ public sealed partial class UploadBatch
     /// <summary>The call in one object, from the batch's own counts; <paramref name="failed"/> are the failed files the caller kept.</summary>
     public BatchUploadSummary Summarize(IReadOnlyList<BatchUploadResult> failed, TimeSpan duration) =>
         new(Uploaded, Skipped, failed, Interlocked.Read(ref _bytesUploaded), duration,
-            NotStarted, Interrupted, timeBudgetReached: _budget.Reached() is not null);
+            NotStarted, Interrupted, timeBudgetReached: _budget.Reached() is not null, HighestConcurrency, Concurrency);
 
     /// <summary>Counts a settled file, hands it on, and ends the call when it is the failure over the limit.</summary>
     private void Settle(BatchUploadResult result)

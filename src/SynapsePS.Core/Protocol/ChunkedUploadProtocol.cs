@@ -32,15 +32,18 @@ internal sealed class ChunkedUploadProtocol
     private readonly HttpClient _http;
     private readonly BandwidthLimiter? _limiter;
     private readonly TimeProvider _time;
+    private readonly RequestMeter? _meter;
     private Uri? _lastUploadUrl;
 
     /// <param name="pipeline">What every request goes through: the retry, and the call's gate when it has one (<see cref="RetryPolicy.Build"/>).</param>
     /// <param name="limiter">The bandwidth cap every chunk body of this protocol writes under, or null.</param>
-    /// <param name="time">The call's clock, which a Retry-After's date is read against; the system clock when null.</param>
+    /// <param name="time">The call's clock, which a Retry-After's date is read against and attempts are timed by; the system clock when null.</param>
+    /// <param name="meter">Told of every attempt's duration and outcome (the call's pace), or null.</param>
     public ChunkedUploadProtocol(SynapseConnection connection, UploadOptions options, ResiliencePipeline pipeline,
-        BandwidthLimiter? limiter = null, TimeProvider? time = null)
+        BandwidthLimiter? limiter = null, TimeProvider? time = null, RequestMeter? meter = null)
     {
         _time = time ?? TimeProvider.System;
+        _meter = meter;
         _connection = connection;
         _options = options;
         _pipeline = pipeline;
@@ -101,13 +104,33 @@ internal sealed class ChunkedUploadProtocol
         try
         {
             return await _pipeline.ExecuteAsync(
-                static (ctx, state) => new ValueTask<T>(state.self.AttemptAsync(state.url, state.build, state.parse, state.maxBodyBytes, ctx.CancellationToken)),
+                static (ctx, state) => new ValueTask<T>(state.self.MeteredAttemptAsync(state.url, state.build, state.parse, state.maxBodyBytes, ctx.CancellationToken)),
                 context, (self: this, url, build, parse, maxBodyBytes)).ConfigureAwait(false);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>One attempt, its duration and outcome told to the meter (a cancelled attempt tells nothing).</summary>
+    private async Task<T> MeteredAttemptAsync<T>(Uri url, Func<InactivityWatchdog, (HttpRequestMessage, ChunkBody?)> build,
+        Func<string, Uri, T> parse, int maxBodyBytes, CancellationToken ct)
+    {
+        if (_meter is null) return await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+        var started = _time.GetTimestamp();
+        T result;
+        try
+        {
+            result = await AttemptAsync(url, build, parse, maxBodyBytes, ct).ConfigureAwait(false);
+        }
+        catch (SynapseClientException ex)
+        {
+            _meter.Report(_time.GetElapsedTime(started), ex);
+            throw;
+        }
+        _meter.Report(_time.GetElapsedTime(started), null);
+        return result;
     }
 
     /// <summary>

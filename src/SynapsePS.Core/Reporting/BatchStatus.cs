@@ -7,8 +7,9 @@ internal sealed class BatchStatus
 {
     public BatchStatus(int uploaded, int skipped, int failed, int inFlight, int waitingForAnotherRun,
         long bytesDone, double bytesPerSecond, int? totalFiles = null, long? totalBytes = null,
-        DateTimeOffset? waitingForServerSince = null)
+        DateTimeOffset? waitingForServerSince = null, int? atOnce = null)
     {
+        AtOnce = atOnce;
         Uploaded = uploaded;
         Skipped = skipped;
         Failed = failed;
@@ -40,6 +41,9 @@ internal sealed class BatchStatus
 
     public int? TotalFiles { get; }
     public long? TotalBytes { get; }
+
+    /// <summary>How many files may upload at once now, when the batch chooses that itself; null when it is pinned.</summary>
+    public int? AtOnce { get; }
 
     /// <summary>Set while the call waits for the server (an outage): when a request last succeeded.</summary>
     public DateTimeOffset? WaitingForServerSince { get; }

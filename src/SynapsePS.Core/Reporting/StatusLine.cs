@@ -6,7 +6,8 @@ namespace SynapsePS.Reporting;
 
 /// <summary>
 /// The one line a batch writes every -StatusIntervalSec, for logs and transcripts where no progress bar is drawn:
-/// "12:03:05 412 of 1,200 files (3 skipped, 0 failed, 4 in flight), 3.1 of 9.8 GiB, 41.2 MiB/s, about 2 h 45 min left".
+/// "12:03:05 412 of 1,200 files (3 skipped, 0 failed, 4 in flight), 3.1 of 9.8 GiB, 41.2 MiB/s, about 2 h 45 min left",
+/// with ", 14 at once" after the files in flight when the batch chooses that count itself.
 /// Invariant culture, so a log reads the same on every machine and a script can parse it.
 /// </summary>
 internal static class StatusLine
@@ -24,6 +25,7 @@ internal static class StatusLine
             ? $"{Count(status.Finished)} of {Count(totalFiles)} files"
             : $"{Count(status.Finished)} {(status.Finished == 1 ? "file" : "files")}";
         var counts = $"{Count(status.Skipped)} skipped, {Count(status.Failed)} failed, {Count(status.InFlight)} in flight";
+        if (status.AtOnce is { } atOnce) counts += $", {Count(atOnce)} at once";
         if (status.WaitingForAnotherRun > 0) counts += $", {Count(status.WaitingForAnotherRun)} waiting for another run";
         parts.Add($"{Clock(now)} {files} ({counts})");
 

@@ -80,6 +80,13 @@ internal sealed partial class ChunkedUploadEndpoints
     }
 
     /// <summary>A refusal window's answer, given before routing or auth, as the front of a real server gives it.</summary>
+    /// <summary>A request over the capacity (--max-inflight): 503 without Retry-After, as nginx's limit_conn answers.</summary>
+    public async Task RefuseForCapacityAsync(HttpContext ctx, RequestNote note)
+    {
+        note.Fault = "max-inflight";
+        await DiscardAndReplyAsync(ctx, 503, new { detail = "Service temporarily unavailable, try again later." });
+    }
+
     private async Task RefuseAsync(HttpContext ctx, RequestNote note, int status)
     {
         note.Fault = "refuse-" + status.ToString(CultureInfo.InvariantCulture);

@@ -25,6 +25,13 @@ public sealed class GetSynapseUploadJournalCommand : PSCmdlet
     [Parameter(Mandatory = true, ParameterSetName = "Completed")]
     public SwitchParameter Completed { get; set; }
 
+    /// <summary>The state folder to read, as the upload cmdlets' -StateDirectory; unset for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StateDirectory { get; set; }
+
+    private string? StateFolderPath => StateDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(StateDirectory);
+
     private readonly List<WildcardPattern> _patterns = new();
 
     protected override void ProcessRecord()
@@ -38,7 +45,7 @@ public sealed class GetSynapseUploadJournalCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        var state = UploadState.Open();
+        var state = UploadState.Open(StateFolderPath);
         var log = new DirectLog(this);
         if (Completed)
         {

@@ -10,11 +10,12 @@ using SynapsePS.Hosting;
 namespace SynapsePS.Commands;
 
 /// <summary>
-/// Uploads many files with up to -ThrottleLimit uploads at once. The engine's <see cref="UploadBatch"/> checks,
-/// skips, schedules, counts and ends the call (failures, -MaxFailures, the time budget); this cmdlet binds, submits
-/// each file (awaiting the submission, which holds the pipeline back while every lane is busy), writes each result
-/// as it settles (on the pipeline thread, through the pump) and draws the progress bars. It keeps nothing per file
-/// but the failed files for -Summary. With -Recurse the engine walks the folders (<see cref="FileTree"/>).
+/// Uploads many files with -ThrottleLimit uploads at once, or as many as the server takes without it. The engine's
+/// <see cref="UploadBatch"/> checks, skips, schedules, paces, counts and ends the call (failures, -MaxFailures, the
+/// time budget); this cmdlet binds, submits each file (awaiting the submission, which holds the pipeline back while
+/// every lane is busy), writes each result as it settles (on the pipeline thread, through the pump) and draws the
+/// progress bars. It keeps nothing per file but the failed files for -Summary. With -Recurse the engine walks the
+/// folders (<see cref="FileTree"/>).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "SynapseBatchUpload", DefaultParameterSetName = PathSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
@@ -31,10 +32,10 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     private BatchProgressView? _progress;
     private StatusReport? _status;
 
-    /// <summary>How many files upload at once (default 3).</summary>
+    /// <summary>How many files upload at once; unset, the batch finds the count itself (up to 64) and keeps adjusting it.</summary>
     [Parameter]
     [ValidateRange(1, UploadOptions.MaxConcurrentUploads)]
-    public int ThrottleLimit { get; set; } = 3;
+    public int ThrottleLimit { get; set; }
 
     /// <summary>Return one summary object at the end instead of one result per file.</summary>
     [Parameter]
@@ -138,7 +139,8 @@ public sealed class InvokeSynapseBatchUploadCommand : UploadCommandBase
     {
         var maxBytes = MyInvocation.BoundParameters.ContainsKey(nameof(MaxSizeGB))
             ? (long?)Math.Min(long.MaxValue, MaxSizeGB * 1024 * 1024 * 1024) : null;
-        var batch = new UploadBatch(Client, ThrottleLimit, maxBytes, new PumpLog(_pump, this),
+        int? pinned = MyInvocation.BoundParameters.ContainsKey(nameof(ThrottleLimit)) ? ThrottleLimit : null;
+        var batch = new UploadBatch(Client, pinned, maxBytes, new PumpLog(_pump, this),
             result => _pump.Post(() => Settle(result)), Cancellation);
         if (ShowProgress) _progress = new BatchProgressView(this, OverallProgressId, batch, _clock);
         _status = NewStatusReport(Client, _pump, batch.StatusLine);

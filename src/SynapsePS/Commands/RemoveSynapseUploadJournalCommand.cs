@@ -18,6 +18,13 @@ public sealed class RemoveSynapseUploadJournalCommand : PSCmdlet
     [ValidateNotNull]
     public PSObject InputObject { get; set; } = null!;
 
+    /// <summary>The state folder to change, as the upload cmdlets' -StateDirectory; unset for SYNAPSEPS_STATE_DIR or the per-user default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StateDirectory { get; set; }
+
+    private string? StateFolderPath => StateDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(StateDirectory);
+
     private UploadState? _state;
 
     protected override void ProcessRecord()
@@ -36,7 +43,7 @@ public sealed class RemoveSynapseUploadJournalCommand : PSCmdlet
 
         var what = completed ? "Forget the completed upload (a rerun with -SkipUploaded sends it again)" : "Forget the interrupted upload (a rerun starts it anew)";
         if (!ShouldProcess($"{fullName} on {baseUrl}", what)) return;
-        var state = _state ??= UploadState.Open();
+        var state = _state ??= UploadState.Open(StateFolderPath);
         try
         {
             var removed = completed ? state.ForgetCompleted(baseUrl, fullName) : state.ForgetPending(baseUrl, fullName);

@@ -69,6 +69,14 @@ public abstract class UploadCommandBase : FileCommandBase
     [ValidateRange(1, 31622400)]
     public int MaxDurationSec { get; set; }
 
+    /// <summary>
+    /// The call's state folder (journals, the ledger, claims); unset for SYNAPSEPS_STATE_DIR or the per-user default.
+    /// Jobs that share a process keep their state apart with it: an environment variable is the whole process's.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StateDirectory { get; set; }
+
     /// <summary>How many files may fail before the call ends (the batch's -MaxFailures); null for no limit.</summary>
     private protected virtual int? FailureBudget => null;
 
@@ -99,5 +107,6 @@ public abstract class UploadCommandBase : FileCommandBase
         OutageTimeout = TimeSpan.FromSeconds(OutageTimeoutSec),
         MaxDuration = MyInvocation.BoundParameters.ContainsKey(nameof(MaxDurationSec)) ? TimeSpan.FromSeconds(MaxDurationSec) : null,
         MaxFailures = FailureBudget,
+        StateDirectory = StateDirectory is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(StateDirectory),
     });
 }

@@ -63,13 +63,16 @@ internal sealed class BatchProgressView
         {
             // A walked folder's total is known once its count ends: the bar then runs to the end of the whole batch.
             var total = Math.Max(1, Math.Max(done, totalBytes));
-            _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, totalFiles)} files, {Units.Bytes(done)} of {Units.Bytes(total)}",
+            _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, totalFiles)} files, {Units.Bytes(done)} of {Units.Bytes(total)}{AtOnce}",
                 done, total, elapsed);
             return;
         }
-        _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, _batch.FilesStarted)} files",
+        _overall.Render($"Uploading {settledFiles} of {Math.Max(settledFiles, _batch.FilesStarted)} files{AtOnce}",
             done, Math.Max(1, Math.Max(done, _batch.BytesStarted)), elapsed, waiting);
     }
+
+    /// <summary>", 14 at once" while the batch chooses its count itself; nothing when -ThrottleLimit pinned it.</summary>
+    private string AtOnce => _batch.IsPaced ? $", {_batch.Concurrency} at once" : "";
 
     public void Complete()
     {
