@@ -115,6 +115,32 @@ public sealed class OverlapTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task A_call_of_one_lane_waits_for_a_held_claim_instead_of_setting_the_file_aside()
+    {
+        var path = NewFile("onelane", 8);
+        var otherRun = UploadClaims.Open(_scratch.StateDirectory).TryClaim(fixture.Connection().BaseUrl, path);
+        var waiting = new TaskCompletionSource();
+        var settled = new List<BatchUploadResult>();
+        using var client = new SynapseUploadClient(fixture.Connection(), Options());
+        var call = UploadBatch.OneLane(client, null, r => { lock (settled) settled.Add(r); },
+            new InlineProgress(p => { if (p.Phase == UploadPhase.WaitingForAnotherRun) waiting.TrySetResult(); }), CancellationToken.None);
+
+        var submitted = call.SubmitAsync(path);
+        await waiting.Task.WaitAsync(Patience);
+        Assert.False(submitted.IsCompleted, "the submission waits while the other run holds the claim");
+        Assert.Equal(0, call.FilesWaitingForAnotherRun);
+        otherRun!.Dispose();
+        await submitted.WaitAsync(Patience);
+        await call.WhenIdleAsync().WaitAsync(Patience);
+
+        var result = Assert.Single(settled);
+        Assert.Null(result.Error);
+        Assert.Equal(Scratch.Md5(path), result.Upload!.Md5);
+        Assert.Equal(1, call.Uploaded);
+        Assert.Single(StoredCopiesOf(path), u => u.Id == result.Upload.Id && u.Status == "complete");
+    }
+
+    [Fact]
     public async Task A_single_upload_waiting_for_a_claim_ends_at_once_when_cancelled_and_sends_nothing()
     {
         var path = NewFile("stopped", 7);

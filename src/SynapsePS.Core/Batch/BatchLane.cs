@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using SynapsePS.Upload;
 
@@ -36,5 +37,15 @@ public sealed class BatchLane
     {
         Volatile.Write(ref _file, null);
         Volatile.Write(ref _claimed, 0);
+    }
+}
+
+/// <summary>Hands each progress report of a one-lane call's upload to its lane and to the caller.</summary>
+internal sealed class BothProgress(IProgress<UploadProgress> lane, IProgress<UploadProgress> caller) : IProgress<UploadProgress>
+{
+    public void Report(UploadProgress value)
+    {
+        lane.Report(value);
+        caller.Report(value);
     }
 }

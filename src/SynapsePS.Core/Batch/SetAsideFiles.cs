@@ -19,19 +19,19 @@ internal sealed class SetAsideFiles
     public const int Capacity = 1024;
 
     private readonly Queue<(string FullName, long Since)> _files = new();
-    private readonly Func<string, UploadClaim?> _tryClaim;
-    private readonly Func<string, UploadClaim, Task> _take;
+    private readonly Func<string, FileRecords?> _tryClaim;
+    private readonly Func<FileRecords, Task> _take;
     private readonly IUploadLog? _log;
     private readonly CancellationToken _cancellation;
     private readonly TimeProvider _time;
     private readonly Func<bool> _giveUp;
     private int _count;
 
-    /// <param name="tryClaim">Claims a file without waiting; null while it is held elsewhere.</param>
-    /// <param name="take">Takes a claimed file on (settles or starts it) and owns its claim from then on.</param>
+    /// <param name="tryClaim">Claims a file without waiting: its records holding the claim, or null while it is held elsewhere.</param>
+    /// <param name="take">Takes a claimed file on (settles or starts it) and owns its records from then on.</param>
     /// <param name="time">The call's clock: the polls wait on it.</param>
     /// <param name="giveUp">True once no file may start any more (the call's time budget passed): waiting stops.</param>
-    public SetAsideFiles(Func<string, UploadClaim?> tryClaim, Func<string, UploadClaim, Task> take, IUploadLog? log,
+    public SetAsideFiles(Func<string, FileRecords?> tryClaim, Func<FileRecords, Task> take, IUploadLog? log,
         CancellationToken cancellation, TimeProvider time, Func<bool> giveUp)
     {
         _time = time;
@@ -45,8 +45,11 @@ internal sealed class SetAsideFiles
     /// <summary>How many files are waiting for another call to release them. Thread-safe.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    public void Add(string fullName)
+    /// <summary>Sets aside a file whose claim another call holds; its records are let go (they hold nothing).</summary>
+    public void Add(FileRecords records)
     {
+        var fullName = records.FullName;
+        records.Dispose();
         _log?.Verbose($"'{Path.GetFileName(fullName)}' is being uploaded by another run on this machine; coming back to it after the files that follow.");
         lock (_files)
         {
@@ -92,7 +95,7 @@ internal sealed class SetAsideFiles
         for (var round = Count; round > 0; round--)
         {
             (string FullName, long Since) next;
-            UploadClaim? claim;
+            FileRecords? claim;
             lock (_files)
             {
                 if (_files.Count == 0) return;
@@ -104,7 +107,7 @@ internal sealed class SetAsideFiles
             if (claim is null) continue;
             var waited = _time.GetElapsedTime(next.Since).TotalSeconds;
             _log?.Verbose($"'{Path.GetFileName(next.FullName)}' waited {waited:0.0} s for another run on this machine to finish with it.");
-            await _take(next.FullName, claim).ConfigureAwait(false);
+            await _take(claim).ConfigureAwait(false);
         }
     }
 }

@@ -14,9 +14,12 @@ namespace SynapsePS.Batch;
 /// <see cref="ConcurrencyController"/>). Files come in one at a time through <see cref="SubmitAsync"/>
 /// (as a pipeline delivers them); the batch owns the lanes. Every file's result is handed to <c>settled</c> as soon
 /// as it is known, from whatever thread knows it. Nothing is kept per file once it has settled, so a batch of a
-/// million files needs the memory of its lanes only. Each file is claimed before anything is looked up for it
-/// (<see cref="UploadClaims"/>); one that another call on this machine holds is set aside and taken up again,
-/// before new input, once that call lets it go.
+/// million files needs the memory of its lanes only. It is the only way files enter the engine, and every file
+/// takes the same admission: skipped when the ledger holds it unchanged, else claimed (<see cref="UploadClaims"/>),
+/// looked up again under the claim, checked and opened, held while the server holds the call, then run; its
+/// <see cref="FileRecords"/> own its claim, its ledger lookup and its resume point. A file another call on this
+/// machine holds is set aside and taken up again, before new input, once that call lets it go (a call of
+/// <see cref="OneLane"/> waits for it instead).
 /// The batch is the call's one tally and its one end: it counts what settles, ends the call after
 /// <see cref="UploadOptions.MaxFailures"/> failed files or a failure that dooms every file, and keeps to the call's
 /// time budget (<see cref="UploadOptions.MaxDuration"/>). The end reaches the caller one way: the awaited
@@ -35,6 +38,7 @@ public sealed partial class UploadBatch
     private readonly CancellationTokenSource _uploads;
     private readonly TimeBudget _budget;
     private readonly SetAsideFiles _setAside;
+    private readonly IProgress<UploadProgress>? _waiting;
     private readonly object _gate = new();
     private int _running;
     private int _filesStarted;
@@ -46,7 +50,24 @@ public sealed partial class UploadBatch
     /// <param name="throttleLimit">How many files upload at once; null lets the batch find the count itself.</param>
     public UploadBatch(SynapseUploadClient client, int? throttleLimit, long? maxBytes, IUploadLog? log,
         Action<BatchUploadResult> settled, CancellationToken cancellation)
+        : this(client, throttleLimit, maxBytes, log, settled, cancellation, waiting: null)
     {
+    }
+
+    /// <summary>
+    /// A call of one file at a time (Send-SynapseChunkedUpload): one lane, and a file another call on this machine
+    /// holds is waited for, its wait reported to <paramref name="progress"/> as
+    /// <see cref="UploadPhase.WaitingForAnotherRun"/>, instead of set aside. Each upload's progress goes there too.
+    /// </summary>
+    public static UploadBatch OneLane(SynapseUploadClient client, IUploadLog? log, Action<BatchUploadResult> settled,
+        IProgress<UploadProgress>? progress, CancellationToken cancellation) =>
+        new(client, 1, maxBytes: null, log, settled, cancellation, progress ?? new LatestProgress());
+
+    /// <param name="waiting">Non-null for a call that waits for a held claim (reporting there) instead of setting the file aside.</param>
+    private UploadBatch(SynapseUploadClient client, int? throttleLimit, long? maxBytes, IUploadLog? log,
+        Action<BatchUploadResult> settled, CancellationToken cancellation, IProgress<UploadProgress>? waiting)
+    {
+        _waiting = waiting;
         // The call's clock comes from its client, which the engine's composition root made.
         _time = client?.Time ?? throw new ArgumentNullException(nameof(client));
         _rate = new Reporting.TransferRate(RateWindow, _time);
@@ -68,7 +89,7 @@ public sealed partial class UploadBatch
         _pace = throttleLimit is null ? new ConcurrencyController(lanes, _time) : null;
         _free = new LaneLimiter(_pace?.Limit ?? lanes);
         if (_pace is not null) _client.Requests.AttemptEnded += OnAttemptEnded;
-        _setAside = new SetAsideFiles(name => _client.TryClaim(name, _log), (name, claim) => TakeAsync(name, claim, found: null), log, _cancellation,
+        _setAside = new SetAsideFiles(TryClaim, records => TakeAsync(records, found: null), log, _cancellation,
             _time, giveUp: () => _budget.IsSpent);
     }
 
@@ -111,13 +132,42 @@ public sealed partial class UploadBatch
         await _setAside.TakeUpFreeAsync().ConfigureAwait(false);
         // A file the ledger holds unchanged needs no claim (whoever else holds it, skipping it is right), so a
         // rerun goes at the ledger's speed; any other file is claimed and looked up again under the claim.
-        if (TrySkip(fullName, found) is { } skipped)
+        var records = _client.Records.For(fullName, _log);
+        if (records.TrySkip(found) is { } skipped)
         {
             Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return;
         }
-        if (_client.TryClaim(fullName, _log) is { } claim) await TakeAsync(fullName, claim, found).ConfigureAwait(false);
-        else _setAside.Add(fullName);
+        if (records.TryClaim()) await TakeAsync(records, found).ConfigureAwait(false);
+        else if (_waiting is null) _setAside.Add(records);
+        else await WaitForClaimAsync(records, found).ConfigureAwait(false);
+    }
+
+    private FileRecords? TryClaim(string fullName)
+    {
+        var records = _client.Records.For(fullName, _log);
+        return records.TryClaim() ? records : null;
+    }
+
+    /// <summary>A one-lane call waits for another run's claim; the time budget's cut ends the wait, the file not started.</summary>
+    private async Task WaitForClaimAsync(FileRecords records, FoundFile? found)
+    {
+        try
+        {
+            await records.ClaimAsync(_waiting, _uploads.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_client.CutByBudget(_cancellation))
+        {
+            _budget.NotStartedAlso(1);
+            return;
+        }
+        // The budget passed while the claim was awaited.
+        if (!_budget.TryAdmit())
+        {
+            records.Dispose();
+            return;
+        }
+        await TakeAsync(records, found).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -143,23 +193,24 @@ public sealed partial class UploadBatch
     }
 
     /// <summary>A file this call has claimed: checked under the claim, then settled or started; the claim goes with it.</summary>
-    private async Task TakeAsync(string fullName, UploadClaim claim, FoundFile? found)
+    private async Task TakeAsync(FileRecords records, FoundFile? found)
     {
         var started = false;
         try
         {
-            started = await SettleOrStartAsync(fullName, claim, found).ConfigureAwait(false);
+            started = await SettleOrStartAsync(records, found).ConfigureAwait(false);
         }
         finally
         {
-            if (!started) claim.Dispose();
+            if (!started) records.Dispose();
         }
     }
 
     /// <summary>True when the file started on a lane, which then owns the claim; false when it settled at once.</summary>
-    private async Task<bool> SettleOrStartAsync(string fullName, UploadClaim claim, FoundFile? found)
+    private async Task<bool> SettleOrStartAsync(FileRecords records, FoundFile? found)
     {
-        if (TrySkip(fullName, found) is { } skipped)
+        var fullName = records.FullName;
+        if (records.TrySkip(found) is { } skipped)
         {
             Settle(new BatchUploadResult(fullName, skipped.Length, skipped, null));
             return false;
@@ -199,25 +250,12 @@ public sealed partial class UploadBatch
             _cancellation.ThrowIfCancellationRequested();
             return false;
         }
-        Start(file, claim);
+        Start(file, records);
         return true;
     }
 
-    private UploadResult? TrySkip(string fullName, FoundFile? found)
-    {
-        try
-        {
-            return found is null ? _client.TrySkip(fullName, _log) : _client.TrySkip(found, _log);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _log?.Warning($"Could not look '{fullName}' up in the ledger of completed uploads: {ex.Message}");
-            return null;
-        }
-    }
-
     /// <summary>Starts a file on a free lane; the caller holds one lane of <see cref="_free"/> for it.</summary>
-    private void Start(LocalFile file, UploadClaim claim)
+    private void Start(LocalFile file, FileRecords records)
     {
         var lane = TakeIdleLane();
         lock (_gate)
@@ -229,10 +267,10 @@ public sealed partial class UploadBatch
         lane.Begin(file.FullName, file.Length);
         Interlocked.Increment(ref _filesStarted);
         Interlocked.Add(ref _bytesStarted, file.Length);
-        _ = Task.Run(() => RunAsync(lane, file, claim));
+        _ = Task.Run(() => RunAsync(lane, file, records));
     }
 
-    private async Task RunAsync(BatchLane lane, LocalFile file, UploadClaim claim)
+    private async Task RunAsync(BatchLane lane, LocalFile file, FileRecords records)
     {
         var (fullName, length) = (file.FullName, file.Length);
         var onLane = _time.GetTimestamp();
@@ -240,7 +278,8 @@ public sealed partial class UploadBatch
         SynapseClientException? end = null;
         try
         {
-            var upload = await _client.UploadAsync(file, lane.Progress, _log, _uploads.Token).ConfigureAwait(false);
+            var progress = _waiting is null ? (IProgress<UploadProgress>)lane.Progress : new BothProgress(lane.Progress, _waiting);
+            var upload = await UploadAsync(file, records, progress, _uploads.Token).ConfigureAwait(false);
             result = new BatchUploadResult(fullName, length, upload, null);
         }
         catch (OperationCanceledException) when (_uploads.IsCancellationRequested)
@@ -264,7 +303,7 @@ public sealed partial class UploadBatch
 
         // The call's end, and a failure over -MaxFailures, are known before the lane is free: no new file takes it.
         if (end is not null) EndCall(end);
-        claim.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
+        records.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
         if (_pace is not null) Paced(_pace.FileEnded(result?.Error is null ? length : 0, _time.GetElapsedTime(onLane)));
         lock (_gate) _onLanes--;

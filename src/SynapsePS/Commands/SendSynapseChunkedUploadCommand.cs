@@ -1,12 +1,17 @@
 using System.Management.Automation;
 using System.Threading.Tasks;
+using SynapsePS.Batch;
 using SynapsePS.Hosting;
-using SynapsePS.Resilience;
 using SynapsePS.Upload;
 
 namespace SynapsePS.Commands;
 
-/// <summary>Uploads files one after another in resumable, MD5-verified chunks; one result per file as it completes.</summary>
+/// <summary>
+/// Uploads files one after another in resumable, MD5-verified chunks; one result per file as it completes. The call
+/// is the engine's <see cref="UploadBatch"/> with one lane (<see cref="UploadBatch.OneLane"/>), which waits for a file
+/// another run on this machine holds; this cmdlet binds, submits each file and awaits it, writes its result and
+/// draws its progress.
+/// </summary>
 [Cmdlet(VerbsCommunications.Send, "SynapseChunkedUpload", DefaultParameterSetName = PathSet,
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(UploadResult))]
@@ -14,8 +19,11 @@ public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
 {
     private const int ProgressId = 1;
 
-    private int _uploaded;
-    private int _failed;
+    private readonly PipelinePump _pump = new();
+    private readonly LatestProgress _progress = new();
+    private UploadBatch? _call;
+    private ProgressView? _view;
+    private StatusReport? _status;
 
     protected override void ProcessRecord()
     {
@@ -27,60 +35,56 @@ public sealed class SendSynapseChunkedUploadCommand : UploadCommandBase
                 continue;
             }
             if (!ShouldProcess(path!, $"Upload to {TargetDescription}")) continue;
-
-            try
-            {
-                WriteObject(Upload(path!));
-                _uploaded++;
-            }
-            catch (SynapseClientException ex) when (ex.Kind == SynapseErrorKind.TimeBudgetReached)
-            {
-                // Not started or cut by the time budget: one warning at the call's end tells of every such file.
-            }
-            catch (SynapseClientException ex)
-            {
-                if (!FailureClassifier.EndsTheCall(ex)) _failed++;
-                ReportFailure(ex, path);
-            }
+            // Awaiting the submission and then the lane's end keeps Send one file at a time, results in input order.
+            var call = _call ??= StartCall();
+            Submit(call.SubmitAsync(path!));
+            Submit(call.WhenIdleAsync(), final: false);
+            _view?.Complete();
         }
     }
 
     protected override void EndProcessing()
     {
-        if (ClientIfBuilt?.TimeBudgetReached() is { } reached) ReportFailure(reached, null);
+        if (_call is not null) Submit(_call.WhenIdleAsync());
+        _status?.Dispose();
     }
 
-    private UploadResult Upload(string path)
+    private UploadBatch StartCall()
     {
         var client = Client;
-        using var pump = new PipelinePump();
-        var progress = ShowProgress ? new LatestProgress() : null;
-        var view = new ProgressView(this, ProgressId);
-        var log = new PumpLog(pump, this);
-        // The status line reads the progress too, so it is collected when either is wanted.
-        var watched = progress ?? (StatusInterval is null ? null : new LatestProgress());
-        using var status = NewStatusReport(client, pump, () => StatusLine(watched?.Latest));
-        var work = Task.Run(() => client.UploadFileAsync(path, watched, log, Cancellation));
+        if (ShowProgress) _view = new ProgressView(this, ProgressId);
+        var call = UploadBatch.OneLane(client, new PumpLog(_pump, this), result => _pump.Post(() => Write(result)), _progress, Cancellation);
+        _status = NewStatusReport(client, _pump, call.StatusLine);
+        return call;
+    }
+
+    /// <summary>
+    /// Waits for the engine on the pipeline thread; the call's end, if it came, is reported here. Before the last
+    /// file is in, the time budget's end waits: it is told once, when the input ends.
+    /// </summary>
+    private void Submit(Task work, bool final = true)
+    {
         try
         {
-            return Await(work, pump, () =>
+            Await(work, _pump, () =>
             {
-                if (progress is not null) view.Render(progress.Latest, client.IsWaitingForServer);
-                status.Tick();
+                _view?.Render(_progress.Latest, _call!.IsWaitingForServer);
+                _status?.Tick();
             });
         }
-        finally
+        catch (SynapseClientException ex) when (final || ex.Kind != SynapseErrorKind.TimeBudgetReached)
         {
-            view.Complete();
+            ReportFailure(ex, null);
+        }
+        catch (SynapseClientException)
+        {
         }
     }
 
-    /// <summary>"03:12:05 2 files uploaded, 0 failed, 1 in flight: big.iso 3.1 GiB of 50.0 GiB at 41.2 MiB/s".</summary>
-    private string StatusLine(UploadProgress? now)
+    /// <summary>On the pipeline thread: a settled file's result, or its failure.</summary>
+    private void Write(BatchUploadResult result)
     {
-        var line = $"{System.DateTime.Now:HH:mm:ss} {_uploaded} {(_uploaded == 1 ? "file" : "files")} uploaded, {_failed} failed, 1 in flight";
-        if (now is null) return line;
-        line += $": {System.IO.Path.GetFileName(now.FullName)} {Units.Bytes(now.BytesDone)} of {Units.Bytes(now.TotalBytes)} at {Units.Bytes((long)now.BytesPerSecond)}/s";
-        return Client.IsWaitingForServer ? line + ", waiting for the server" : line;
+        if (result.Upload is not null) WriteObject(result.Upload);
+        else if (result.Error is not null) ReportFailure(result.Error, result.FullName);
     }
 }
