@@ -8,7 +8,7 @@ namespace SynapsePS.Core.Tests;
 /// uploads in flight are cut, what the call's end says; and a batch against the dev server whose budget passes
 /// mid-upload, then the rerun that resumes the cut uploads from the server's offset.
 /// </summary>
-public sealed class TimeBudgetTests(ServerFixture fixture) : IClassFixture<ServerFixture>, IDisposable
+public sealed class TimeBudgetTests : IDisposable
 {
     private const int Chunk = UploadOptions.MinChunkSize;
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
