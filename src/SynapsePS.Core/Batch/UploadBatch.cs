@@ -301,9 +301,9 @@ public sealed partial class UploadBatch
             result = new BatchUploadResult(fullName, length, null, Failures.Unexpected(ex, fullName));
         }
 
+        records.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         // The call's end, and a failure over -MaxFailures, are known before the lane is free: no new file takes it.
         if (end is not null) EndCall(end);
-        records.Dispose();   // after the ledger entry and the journal are written: the next claimant reads them
         lane.End();
         if (_pace is not null) Paced(_pace.FileEnded(result?.Error is null ? length : 0, _time.GetElapsedTime(onLane)));
         lock (_gate) _onLanes--;
